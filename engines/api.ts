@@ -19,8 +19,26 @@ export interface DetectionOptions {
   boxThresh?: number;
   /** Polygon offset ratio (det_db_unclip_ratio). */
   unclipRatio?: number;
-  /** Longest side, in pixels, the detector sees for one tile/page. */
+  /** Longest side, in pixels, the detector sees for one tile/page (PaddleOCR det_limit_side_len; default 960). */
   maxSideLen?: number;
+  /**
+   * 'auto' (default): the page is scaled so its shorter side is ≈ 1152 px (never enlarged, never smaller than
+   * PaddleOCR's scale), cut into overlapping tiles of at most maxSideLen, and re-run once at a corrected scale
+   * when the text found is far too thin or too thick for the model. Small text on big pages (A4 at 300 dpi,
+   * long receipts, tall screenshots) stays readable. 'off': PaddleOCR 2.x exactly: the whole page shrunk
+   * so its longer side is maxSideLen, one pass.
+   */
+  tiling?: 'auto' | 'off';
+  /** Fixed page scale for tiled detection (1 = native pixels), instead of the automatic choice. */
+  scale?: number;
+  /** Detector pixels shared by neighbouring tiles (default 160); should exceed the thickest text line. */
+  tileOverlapPx?: number;
+  /**
+   * Pad every detector input up to one of a few square shapes (TextDetector.shapeBuckets / DET_SHAPE_BUCKETS),
+   * so a GPU provider that tunes per input shape (CUDA EP: ≈ 1 s each) sees only those. Off on the CPU, where
+   * padding only costs time.
+   */
+  padToShapeBuckets?: boolean;
 }
 
 export interface OcrPipelineOptions {

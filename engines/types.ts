@@ -80,6 +80,11 @@ export interface Block {
   /** Bounding box of the block's lines, page pixels. */
   bbox: Rect;
   lines: Line[];
+  /**
+   * 'table-row': one row of a grid read row by row; its lines are the row's cells, left to right. Absent for
+   * paragraphs (the default).
+   */
+  kind?: 'table-row';
 }
 
 export interface StageTimings {
@@ -116,7 +121,10 @@ export interface Page {
   /** PDF page size in points (1/72 in), for exporters that write PDFs. */
   sizePt?: { width: number; height: number };
   blocks: Block[];
-  /** All lines' text joined: lines by '\n', blocks by '\n\n', in reading order. */
+  /**
+   * All lines' text joined in reading order: lines by '\n', blocks by '\n\n'; except table rows, whose cells are
+   * joined by '\t' and which follow each other after a single '\n' (layout/page-text.ts).
+   */
   text: string;
   timings: StageTimings;
   providers: StageProvider[];

@@ -5,7 +5,16 @@
  * parentPort and over child_process.fork's IPC channel under plain Node.
  */
 import type { DocumentInput, OcrPipelineOptions, PdfMode } from '../../engines/api.js';
-import type { EngineInfo, OcrDocument, Page, PageFailure, SerializedOcrError, Stage } from '../../engines/types.js';
+import type {
+  DocumentSourceInfo,
+  EngineInfo,
+  OcrDocument,
+  Page,
+  PageFailure,
+  Precision,
+  SerializedOcrError,
+  Stage,
+} from '../../engines/types.js';
 
 export type JobId = string;
 
@@ -17,6 +26,35 @@ export interface RecognizeRequest {
   pdfMode?: PdfMode;
   /** Pages already finished (by an earlier, crashed worker): skip them. */
   skipPages?: number[];
+  /**
+   * Run this job at another precision than the one `init` chose (ocr:compare runs a page in fp32 and fp16).
+   * The worker creates a second pipeline for it on first use and keeps it until the next `init`/`dispose`.
+   */
+  precision?: Precision;
+}
+
+/** Open a document without OCR: its identity (sha256), type and page count. */
+export interface ProbeRequest {
+  input: DocumentInput;
+}
+
+/** One page as an image the viewer can show (PDF pages are rendered; other images are re-encoded). */
+export interface RenderPageRequest {
+  input: DocumentInput;
+  /** 0-based. */
+  pageIndex: number;
+  /** PDF render resolution; must match the OCR's dpi for the overlay to line up. */
+  dpi?: number;
+  /** PNG (default: exact pixels for the viewer) or JPEG (quality 85: page images inside exported PDFs). */
+  format?: 'png' | 'jpeg';
+}
+
+export interface RenderedPageImage {
+  mimeType: 'image/png' | 'image/jpeg';
+  bytes: Uint8Array;
+  /** Page pixels, the same space as the page's quads. */
+  width: number;
+  height: number;
 }
 
 /** Request name → (payload) → result. One payload object per call. */
@@ -24,8 +62,15 @@ export interface WorkerMethods {
   init: (req: OcrPipelineOptions) => EngineInfo;
   engineInfo: (req: Record<string, never>) => EngineInfo;
   recognize: (req: RecognizeRequest) => OcrDocument;
+  probe: (req: ProbeRequest) => DocumentSourceInfo;
+  renderPage: (req: RenderPageRequest) => RenderedPageImage;
   dispose: (req: Record<string, never>) => void;
 }
+
+/** Result type of a worker method. */
+export type WorkerResult<M extends WorkerMethod> = ReturnType<WorkerMethods[M]>;
+/** Payload type of a worker method. */
+export type WorkerPayload<M extends WorkerMethod> = Parameters<WorkerMethods[M]>[0];
 
 export type WorkerMethod = keyof WorkerMethods;
 
@@ -55,6 +100,10 @@ export type EngineStatusEvent =
   | { phase: 'fallback'; message: string }
   | { phase: 'error'; error: SerializedOcrError };
 
+export const WORKER_METHODS = ['init', 'engineInfo', 'recognize', 'probe', 'renderPage', 'dispose'] as const satisfies readonly WorkerMethod[];
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
 export type HostToWorker =
   | { kind: 'request'; seq: number; method: WorkerMethod; payload: unknown }
   | { kind: 'cancel'; jobId: JobId };
@@ -63,4 +112,26 @@ export type WorkerToHost =
   | { kind: 'response'; seq: number; ok: true; result: unknown }
   | { kind: 'response'; seq: number; ok: false; error: SerializedOcrError }
   | { kind: 'event'; name: keyof WorkerEvents; payload: unknown }
-  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  | { kind: 'log'; level: LogLevel; message: string };
+
+/** Narrows an unknown message from the worker; anything else is ignored and logged by the host. */
+export function isWorkerToHost(m: unknown): m is WorkerToHost {
+  if (typeof m !== 'object' || m === null) return false;
+  const k = (m as { kind?: unknown }).kind;
+  if (k === 'response') return typeof (m as { seq?: unknown }).seq === 'number' && typeof (m as { ok?: unknown }).ok === 'boolean';
+  if (k === 'event') return typeof (m as { name?: unknown }).name === 'string';
+  if (k === 'log') return typeof (m as { message?: unknown }).message === 'string';
+  return false;
+}
+
+/** Narrows an unknown message from the host. */
+export function isHostToWorker(m: unknown): m is HostToWorker {
+  if (typeof m !== 'object' || m === null) return false;
+  const k = (m as { kind?: unknown }).kind;
+  if (k === 'request') {
+    const r = m as { seq?: unknown; method?: unknown };
+    return typeof r.seq === 'number' && typeof r.method === 'string';
+  }
+  if (k === 'cancel') return typeof (m as { jobId?: unknown }).jobId === 'string';
+  return false;
+}

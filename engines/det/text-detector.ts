@@ -1,0 +1,357 @@
+// Text detection (PP-OCRv4 DB) after PaddleOCR tools/infer/predict_det.py, plus tiling for big pages.
+import { OcrError } from '../errors.js';
+import type { DetectionOptions } from '../api.js';
+import type { DetBox, DetResult, OcrSession } from '../stages.js';
+import type { Point, Quad, RgbImage } from '../types.js';
+import { RunScratch } from '../image/contours.js';
+import { convexIntersectionArea, getMiniBoxes, polygonArea, quadBounds } from '../image/geometry.js';
+import { resizeBilinear } from '../image/resize.js';
+import { boxesFromBitmap, DEFAULT_DB_POSTPROCESS_OPTIONS, filterTagDetRes, type DbPostProcessOptions } from './db-postprocess.js';
+import { DET_SIZE_MULTIPLE_PX, normalizeToTensor, planDetResize, type PixelRegion } from './det-preprocess.js';
+
+/** PaddleOCR det_limit_side_len: the longest side of one detector input (a tile, or the page when not tiling). */
+export const DEFAULT_DET_MAX_SIDE_LEN_PX = 960;
+/** Tiles share this many detector pixels: more than the thickest text line the model reads well (≈ 64 px). */
+export const DEFAULT_TILE_OVERLAP_PX = 160;
+/**
+ * Automatic scale: the page is scaled so its SHORTER side is about this many pixels (tests/bench/det-resolution.ts).
+ * Body text scales with page width (A4: 8–12 pt = 1/75–1/50 of the width), so this puts it at 15–25 px em,
+ * where PP-OCRv4 det separates lines best; PaddleOCR's 960 limit on the LONGER side puts 8 pt A4 text at ≈ 9 px
+ * and a long receipt's at ≈ 2 px.
+ */
+export const AUTO_SHORT_SIDE_PX = 1152;
+/** Never more detector pixels than this for one page (bounded time and memory on 10 000-px screenshots). */
+export const MAX_DET_PIXELS = 40e6;
+/** Median box thickness (detector px) outside [TOO_THIN, TOO_THICK] triggers one re-run at a corrected scale. */
+const TOO_THIN_PX = 15;
+const TOO_THICK_PX = 64;
+const THICK_TARGET_PX = 32;
+/** Boxes of small text stop getting thinner below ≈ 13 px (unclip of a tiny kernel): scale up by this. */
+const THIN_TEXT_UPSCALE = 1.75;
+const MAX_AUTO_SCALE = 2;
+
+/** How pages larger than maxSideLen are handled: tiles ('auto'), or PaddleOCR's shrink-to-fit ('off'). */
+export type DetTiling = 'auto' | 'off';
+
+export interface ResolvedDetectionOptions extends DbPostProcessOptions {
+  maxSideLen: number;
+  tiling: DetTiling;
+  /** Fixed page scale for tiled detection; undefined = automatic. */
+  scale: number | undefined;
+  tileOverlapPx: number;
+  padToShapeBuckets: boolean;
+}
+
+/**
+ * Detector input shapes (height, width) a detector with `maxSideLen` and padToShapeBuckets can produce: three
+ * squares. GPU runtimes warm these up once (the CUDA EP tunes cuDNN per new shape, ≈ 1 s each).
+ */
+export function detShapeBuckets(maxSideLen: number = DEFAULT_DET_MAX_SIDE_LEN_PX): [number, number][] {
+  const sizes = [...new Set([ceilTo(maxSideLen / 2, DET_SIZE_MULTIPLE_PX), ceilTo((maxSideLen * 3) / 4, DET_SIZE_MULTIPLE_PX), ceilTo(maxSideLen, DET_SIZE_MULTIPLE_PX)])];
+  return sizes.map((v) => [v, v]);
+}
+/** The shapes of the default detector: 480², 736², 960². */
+export const DET_SHAPE_BUCKETS: readonly (readonly [number, number])[] = detShapeBuckets();
+
+/** One detector run: the part of the (scaled) page it covers and where its boxes go in page pixels. */
+interface TileRun {
+  /** The region in page pixels, and which of its edges are seams with another tile. */
+  pageRect: { x0: number; y0: number; x1: number; y1: number };
+  innerEdges: { left: boolean; top: boolean; right: boolean; bottom: boolean };
+  boxes: DetBox[];
+}
+
+/**
+ * Tiles along one axis of `length` px: at most `maxTile` long, neighbours sharing at least `overlap` px.
+ * Balanced (all tiles the same size, as small as that allows) unless `fixed`, where every tile is maxTile.
+ */
+export function axisTiles(length: number, maxTile: number, overlap: number, fixed = false): { starts: number[]; size: number } {
+  if (length <= maxTile) return { starts: [0], size: length };
+  const n = Math.ceil((length - overlap) / (maxTile - overlap));
+  const size = fixed ? maxTile : Math.min(maxTile, ceilTo((length + (n - 1) * overlap) / n, DET_SIZE_MULTIPLE_PX));
+  const step = (length - size) / (n - 1);
+  return { starts: Array.from({ length: n }, (_, i) => Math.round(i * step)), size };
+}
+
+/** Tiles over a `width` × `height` image, row by row. */
+export function planTiles(width: number, height: number, maxTile: number, overlap: number, fixed = false): PixelRegion[] {
+  const xs = axisTiles(width, maxTile, overlap, fixed);
+  const ys = axisTiles(height, maxTile, overlap, fixed);
+  const tiles: PixelRegion[] = [];
+  for (const y of ys.starts) {
+    for (const x of xs.starts) tiles.push({ x, y, width: xs.size, height: ys.size });
+  }
+  return tiles;
+}
+
+/**
+ * The automatic first scale: shorter side to AUTO_SHORT_SIDE_PX, never up, never below PaddleOCR's default scale
+ * (long side to 960), within the pixel budget.
+ */
+export function autoScale(width: number, height: number): number {
+  const paddle = Math.min(1, DEFAULT_DET_MAX_SIDE_LEN_PX / Math.max(width, height));
+  const s = Math.max(paddle, Math.min(1, AUTO_SHORT_SIDE_PX / Math.min(width, height)));
+  return Math.min(s, Math.sqrt(MAX_DET_PIXELS / (width * height)));
+}
+
+export function resolveDetectionOptions(opts: DetectionOptions = {}): ResolvedDetectionOptions {
+  const resolved: ResolvedDetectionOptions = {
+    ...DEFAULT_DB_POSTPROCESS_OPTIONS,
+    thresh: opts.thresh ?? DEFAULT_DB_POSTPROCESS_OPTIONS.thresh,
+    boxThresh: opts.boxThresh ?? DEFAULT_DB_POSTPROCESS_OPTIONS.boxThresh,
+    unclipRatio: opts.unclipRatio ?? DEFAULT_DB_POSTPROCESS_OPTIONS.unclipRatio,
+    maxSideLen: opts.maxSideLen ?? DEFAULT_DET_MAX_SIDE_LEN_PX,
+    tiling: opts.tiling ?? 'auto',
+    scale: opts.scale,
+    tileOverlapPx: opts.tileOverlapPx ?? DEFAULT_TILE_OVERLAP_PX,
+    padToShapeBuckets: opts.padToShapeBuckets ?? false,
+  };
+  const bad = (msg: string): never => {
+    throw new OcrError('INVALID_ARGUMENT', `Invalid detection option: ${msg}`);
+  };
+  if (!(resolved.thresh > 0 && resolved.thresh < 1)) bad(`thresh must be in (0, 1), got ${resolved.thresh}`);
+  if (!(resolved.boxThresh >= 0 && resolved.boxThresh <= 1)) bad(`boxThresh must be in [0, 1], got ${resolved.boxThresh}`);
+  if (!(resolved.unclipRatio > 0)) bad(`unclipRatio must be > 0, got ${resolved.unclipRatio}`);
+  if (!(resolved.maxSideLen >= 64)) bad(`maxSideLen must be ≥ 64, got ${resolved.maxSideLen}`);
+  if (resolved.tiling !== 'auto' && resolved.tiling !== 'off') bad(`tiling must be 'auto' or 'off', got ${String(resolved.tiling)}`);
+  if (!(resolved.tileOverlapPx >= 0 && resolved.tileOverlapPx <= resolved.maxSideLen / 2)) bad(`tileOverlapPx must be in [0, maxSideLen/2], got ${resolved.tileOverlapPx}`);
+  if (resolved.scale !== undefined && !(resolved.scale > 0 && resolved.scale <= 4)) bad(`scale must be in (0, 4], got ${resolved.scale}`);
+  return resolved;
+}
+
+function ceilTo(v: number, m: number): number {
+  return Math.max(m, Math.ceil(v / m) * m);
+}
+
+function median(values: number[]): number {
+  const v = values.slice().sort((a, b) => a - b);
+  return v.length ? v[v.length >> 1]! : NaN;
+}
+
+export class TextDetector {
+  readonly #session: OcrSession;
+  readonly #opts: ResolvedDetectionOptions;
+  readonly #scratch = new RunScratch();
+  #buffer: Float32Array | undefined;
+
+  private constructor(session: OcrSession, opts: ResolvedDetectionOptions) {
+    this.#session = session;
+    this.#opts = opts;
+  }
+
+  static async create(session: OcrSession, opts?: DetectionOptions): Promise<TextDetector> {
+    return new TextDetector(session, resolveDetectionOptions(opts));
+  }
+
+  get options(): Readonly<ResolvedDetectionOptions> {
+    return this.#opts;
+  }
+
+  /** Detector input shapes this detector can produce when padToShapeBuckets is on (for warm-up). */
+  get shapeBuckets(): [number, number][] {
+    return detShapeBuckets(this.#opts.maxSideLen);
+  }
+
+  /** Text boxes of a page, in its pixels (TL, TR, BR, BL as PaddleOCR orders them). */
+  async run(image: RgbImage): Promise<DetResult> {
+    if (image.width <= 0 || image.height <= 0) return { boxes: [], timings: { preMs: 0, runMs: 0, postMs: 0 }, inputSizes: [] };
+    // 1. PaddleOCR 2.x as is, when asked.
+    if (this.#opts.tiling === 'off') return this.#runPaddle(image);
+    // 2. One pass at the fixed or automatic scale, tiled when the scaled page exceeds maxSideLen.
+    const scale = this.#opts.scale ?? autoScale(image.width, image.height);
+    const first = await this.runAtScale(image, scale);
+    if (this.#opts.scale !== undefined || first.boxes.length === 0) return first;
+    // 3. Text far thicker or thinner than the model's range: one re-run at a corrected scale.
+    const thicknessPx = median(first.boxes.map((b) => getMiniBoxes(b.quad.flat()).sside)) * scale;
+    let rescale = scale;
+    if (thicknessPx > TOO_THICK_PX) rescale = scale * (THICK_TARGET_PX / thicknessPx);
+    else if (thicknessPx < TOO_THIN_PX) rescale = Math.min(scale * THIN_TEXT_UPSCALE, MAX_AUTO_SCALE, Math.sqrt(MAX_DET_PIXELS / (image.width * image.height)));
+    rescale = Math.max(rescale, DET_SIZE_MULTIPLE_PX / Math.max(image.width, image.height));
+    if (Math.abs(Math.log(rescale / scale)) < Math.log(1.2)) return first;
+    const second = await this.runAtScale(image, rescale);
+    return {
+      boxes: second.boxes,
+      timings: {
+        preMs: first.timings.preMs + second.timings.preMs,
+        runMs: first.timings.runMs + second.timings.runMs,
+        postMs: first.timings.postMs + second.timings.postMs,
+      },
+      inputSizes: [...first.inputSizes, ...second.inputSizes],
+    };
+  }
+
+  /** PaddleOCR as is: one pass at resize_image_type0('max', maxSideLen), stretched to multiples of 32. */
+  async #runPaddle(image: RgbImage): Promise<DetResult> {
+    const t0 = performance.now();
+    const plan = planDetResize(image.width, image.height, this.#opts.maxSideLen, 'max');
+    const resized = plan.resizeW === image.width && plan.resizeH === image.height ? image : resizeBilinear(image, plan.resizeW, plan.resizeH);
+    const run = await this.#runRegion(resized, { x: 0, y: 0, width: plan.resizeW, height: plan.resizeH }, true, t0);
+    const t1 = performance.now();
+    const boxes = boxesFromBitmap(
+      run.map,
+      { scaleX: image.width / plan.resizeW, scaleY: image.height / plan.resizeH, offsetX: 0, offsetY: 0, maxX: image.width, maxY: image.height },
+      this.#opts,
+      this.#scratch,
+    );
+    const out = filterTagDetRes(boxes, image.width, image.height);
+    return {
+      boxes: out,
+      timings: { preMs: run.preMs, runMs: run.runMs, postMs: performance.now() - t1 },
+      inputSizes: [run.inputSize],
+    };
+  }
+
+  /**
+   * Detection on the page scaled by `scale` (1 = native pixels), in tiles of at most maxSideLen with
+   * tileOverlapPx shared between neighbours; boxes cut by a seam are replaced by the neighbour's whole box or
+   * joined with their other part.
+   */
+  async runAtScale(image: RgbImage, scale: number): Promise<DetResult> {
+    const timings = { preMs: 0, runMs: 0, postMs: 0 };
+    const inputSizes: { width: number; height: number }[] = [];
+    // 1. Scale the page once (uint8); tiles are cut from it, so no float copy of the whole page ever exists.
+    const t0 = performance.now();
+    const scaledW = Math.max(1, Math.round(image.width * scale));
+    const scaledH = Math.max(1, Math.round(image.height * scale));
+    const scaled = scaledW === image.width && scaledH === image.height ? image : resizeBilinear(image, scaledW, scaledH);
+    const sx = scaledW / image.width, sy = scaledH / image.height;
+    timings.preMs += performance.now() - t0;
+
+    // 2. Run every tile; boxes go straight to page pixels.
+    const tiles = planTiles(scaledW, scaledH, this.#opts.maxSideLen, this.#opts.tileOverlapPx, this.#opts.padToShapeBuckets);
+    const single = tiles.length === 1;
+    const runs: TileRun[] = [];
+    for (const region of tiles) {
+      const run = await this.#runRegion(scaled, region, single, performance.now());
+      timings.preMs += run.preMs;
+      timings.runMs += run.runMs;
+      inputSizes.push(run.inputSize);
+      const t1 = performance.now();
+      const boxes = boxesFromBitmap(
+        run.map,
+        { scaleX: 1 / sx, scaleY: 1 / sy, offsetX: region.x, offsetY: region.y, maxX: image.width, maxY: image.height },
+        this.#opts,
+        this.#scratch,
+      );
+      runs.push({
+        pageRect: { x0: region.x / sx, y0: region.y / sy, x1: (region.x + region.width) / sx, y1: (region.y + region.height) / sy },
+        innerEdges: {
+          left: region.x > 0,
+          top: region.y > 0,
+          right: region.x + region.width < scaledW,
+          bottom: region.y + region.height < scaledH,
+        },
+        boxes,
+      });
+      timings.postMs += performance.now() - t1;
+    }
+
+    // 3. Join the tiles' boxes, then Paddle's final filter on the page.
+    const t2 = performance.now();
+    const merged = single ? runs[0]!.boxes : mergeTileBoxes(runs, 2 / Math.min(sx, sy));
+    const boxes = filterTagDetRes(merged, image.width, image.height);
+    timings.postMs += performance.now() - t2;
+    return { boxes, timings, inputSizes };
+  }
+
+  /** Tensor size for a region: a multiple of 32, or with padToShapeBuckets the smallest bucket that holds it. */
+  #tensorSize(region: PixelRegion, wholePage: boolean): { width: number; height: number } {
+    if (!this.#opts.padToShapeBuckets) {
+      return { width: ceilTo(region.width, DET_SIZE_MULTIPLE_PX), height: ceilTo(region.height, DET_SIZE_MULTIPLE_PX) };
+    }
+    const buckets = detShapeBuckets(this.#opts.maxSideLen);
+    const largest = buckets[buckets.length - 1]!;
+    // Tiles of a tiled page always use the largest square; a page that fits one tile takes the smallest that holds it.
+    const fit = wholePage ? buckets.find(([h, w]) => region.width <= w && region.height <= h) : undefined;
+    const [h, w] = fit ?? largest;
+    return { width: w, height: h };
+  }
+
+  /** Normalises one region into the reused input buffer and runs the model on it. */
+  async #runRegion(image: RgbImage, region: PixelRegion, wholePage: boolean, t0: number) {
+    const { width: tensorW, height: tensorH } = this.#tensorSize(region, wholePage);
+    const need = 3 * tensorW * tensorH;
+    if (!this.#buffer || this.#buffer.length < need) this.#buffer = new Float32Array(need);
+    const tensor = normalizeToTensor(image, region, tensorW, tensorH, this.#buffer);
+    const t1 = performance.now();
+    const out = await this.#session.run(tensor);
+    const t2 = performance.now();
+    const mapH = out.dims[2] ?? tensorH, mapW = out.dims[3] ?? tensorW;
+    return {
+      map: { data: out.data, width: mapW, height: mapH, validWidth: region.width, validHeight: region.height },
+      preMs: t1 - t0,
+      runMs: t2 - t1,
+      inputSize: { width: tensorW, height: tensorH },
+    };
+  }
+}
+
+/**
+ * Joins per-tile boxes (page pixels).
+ * - A box is a *fragment* when it comes within `marginPx` plus half its thickness of a seam of its tile: the
+ *   text may go on in the neighbour, and DB often stops a little short of a cut.
+ * - Fragments of one line from different tiles (they overlap, and their union is no thicker than the thicker
+ *   piece) are joined into one minimum-area box.
+ * - Then, largest first, a box goes when most of it lies inside a box already kept from another tile: the
+ *   same line seen twice in an overlap, or a piece of a line next to the whole line.
+ */
+export function mergeTileBoxes(runs: readonly Omit<TileRun, 'region'>[], marginPx: number): DetBox[] {
+  interface Item { box: DetBox; tile: number; area: number; fragment: boolean }
+  const whole: Item[] = [];
+  const fragments: Item[] = [];
+  runs.forEach((run, tile) => {
+    const r = run.pageRect, e = run.innerEdges;
+    for (const box of run.boxes) {
+      const b = quadBounds(box.quad);
+      const m = marginPx + 0.5 * getMiniBoxes(box.quad.flat()).sside;
+      const cut = (e.left && b.minX <= r.x0 + m)
+        || (e.top && b.minY <= r.y0 + m)
+        || (e.right && b.maxX >= r.x1 - 1 - m)
+        || (e.bottom && b.maxY >= r.y1 - 1 - m);
+      (cut ? fragments : whole).push({ box, tile, area: polygonArea(box.quad), fragment: cut });
+    }
+  });
+
+  // 1. Fragments of one line cut by a seam join up.
+  const parent = fragments.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const sside = fragments.map((f) => getMiniBoxes(f.box.quad.flat()).sside);
+  for (let i = 0; i < fragments.length; i++) {
+    for (let j = i + 1; j < fragments.length; j++) {
+      const a = fragments[i]!, b = fragments[j]!;
+      if (a.tile === b.tile || convexIntersectionArea(a.box.quad, b.box.quad) <= 0) continue;
+      const union = getMiniBoxes([...a.box.quad.flat(), ...b.box.quad.flat()]).sside;
+      if (union <= 1.25 * Math.max(sside[i]!, sside[j]!) + 2) parent[find(j)] = find(i);
+    }
+  }
+  const groups = new Map<number, Item[]>();
+  fragments.forEach((f, i) => {
+    const root = find(i);
+    const g = groups.get(root);
+    if (g) g.push(f);
+    else groups.set(root, [f]);
+  });
+  const candidates: Item[] = [...whole];
+  for (const group of groups.values()) {
+    if (group.length === 1) {
+      candidates.push(group[0]!);
+      continue;
+    }
+    const { quad } = getMiniBoxes(group.flatMap((g) => g.box.quad.flat()));
+    const rounded = quad.map(([x, y]): Point => [Math.round(x), Math.round(y)]) as Quad;
+    const areaSum = group.reduce((s, g) => s + g.area, 0);
+    const score = areaSum > 0 ? group.reduce((s, g) => s + g.box.score * g.area, 0) / areaSum : group[0]!.box.score;
+    // A joined box belongs to no single tile.
+    candidates.push({ box: { quad: rounded, score }, tile: -1, area: polygonArea(rounded), fragment: false });
+  }
+
+  // 2. Largest first; drop what another tile's kept box mostly covers (fragments go more readily).
+  candidates.sort((a, b) => b.area - a.area);
+  const kept: Item[] = [];
+  for (const item of candidates) {
+    const limit = item.fragment ? 0.5 : 0.6;
+    const covered = item.area > 0 && kept.some((k) => (k.tile !== item.tile || k.tile < 0) && convexIntersectionArea(k.box.quad, item.box.quad) >= limit * item.area);
+    if (!covered) kept.push(item);
+  }
+  return kept.map((k) => k.box);
+}

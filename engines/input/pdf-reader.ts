@@ -1,0 +1,212 @@
+/**
+ * PDF pages → RGB page images, with pdfjs-dist 5 (legacy build, the one meant for Node) drawing into
+ * @napi-rs/canvas. In Node pdfjs runs its "worker" in this thread (no Worker, no eval) and finds
+ * @napi-rs/canvas itself (NodeCanvasFactory in pdf.mjs). We only point it at its own fonts, CMaps, ICC
+ * profile and wasm decoders inside node_modules, so born-digital pages render the same offline.
+ *
+ * One page at a time: pages are loaded on demand, rendered, converted, and their resources dropped
+ * (page.cleanup()) before the next; a 500-page PDF is never held rendered whole.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createCanvas } from '@napi-rs/canvas';
+import type { PDFDocumentProxy, PDFPageProxy, RenderParameters } from 'pdfjs-dist/types/src/display/api.js';
+import { OcrError, isOcrError } from '../errors.js';
+import type { RgbImage } from '../types.js';
+import { extractTextLayer, pageGeometry } from './text-layer.js';
+import {
+  DEFAULT_MAX_PAGES,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_PDF_DPI,
+  MAX_PDF_DPI,
+  MIN_PDF_DPI,
+  type PageImage,
+  type TextLayerPage,
+} from './types.js';
+
+type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+
+let pdfjsPromise: Promise<Pdfjs> | null = null;
+
+/**
+ * Loads pdfjs once. Importing the worker module first registers globalThis.pdfjsWorker, which pdfjs
+ * then uses in-thread instead of import()ing `GlobalWorkerOptions.workerSrc` by relative URL (that
+ * dynamic import breaks once the engine is bundled).
+ */
+export function loadPdfjs(): Promise<Pdfjs> {
+  pdfjsPromise ??= (async () => {
+    // @ts-expect-error pdfjs-dist ships no type declarations for its worker module.
+    await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
+    return import('pdfjs-dist/legacy/build/pdf.mjs');
+  })();
+  return pdfjsPromise;
+}
+
+/** pdfjs wants directory *paths* with a trailing slash; in Node it reads them with fs.readFile. */
+export function pdfjsAssetDirs(): { standardFontDataUrl: string; cMapUrl: string; iccUrl: string; wasmUrl: string } {
+  const require = createRequire(import.meta.url);
+  const root = path.dirname(require.resolve('pdfjs-dist/package.json'));
+  const dir = (name: string) => path.join(root, name) + path.sep;
+  return { standardFontDataUrl: dir('standard_fonts'), cMapUrl: dir('cmaps'), iccUrl: dir('iccs'), wasmUrl: dir('wasm') };
+}
+
+export interface PdfLimits {
+  maxPages?: number;
+  maxPixels?: number;
+}
+
+export interface OpenedPdf {
+  pageCount: number;
+  renderPage(index: number, dpi?: number): Promise<PageImage>;
+  textLayer(index: number, dpi?: number): Promise<TextLayerPage>;
+  close(): Promise<void>;
+}
+
+export function checkDpi(dpi: number, name: string): number {
+  if (!Number.isFinite(dpi) || dpi < MIN_PDF_DPI || dpi > MAX_PDF_DPI) {
+    throw new OcrError('INVALID_ARGUMENT', `Render resolution ${dpi} dpi for ${name} is outside ${MIN_PDF_DPI}–${MAX_PDF_DPI} dpi.`, { file: name });
+  }
+  return dpi;
+}
+
+function openFailure(e: unknown, name: string): OcrError {
+  const err = e as { name?: string; message?: string };
+  if (err?.name === 'PasswordException') {
+    return new OcrError('PDF_ENCRYPTED', `${name} is password-protected; Lucid OCR cannot open encrypted PDFs. Save a copy without the password and try again.`, { file: name, cause: e });
+  }
+  const detail = err?.message ? ` (${err.message})` : '';
+  return new OcrError('CORRUPT_FILE', `${name} is a damaged PDF and cannot be opened${detail}.`, { file: name, cause: e });
+}
+
+export async function openPdf(bytes: Uint8Array, name: string, limits: PdfLimits = {}): Promise<OpenedPdf> {
+  const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES;
+  const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const pdfjs = await loadPdfjs();
+  let doc: PDFDocumentProxy;
+  try {
+    const task = pdfjs.getDocument({
+      // pdfjs may transfer (detach) the buffer it is given; ours stays usable for hashing and retries.
+      data: bytes.slice(),
+      ...pdfjsAssetDirs(),
+      isEvalSupported: false,
+      useSystemFonts: false,
+      disableFontFace: true,
+      // Errors only: pdfjs warns on console about every odd font; pages still render.
+      verbosity: pdfjs.VerbosityLevel.ERRORS,
+    });
+    doc = await task.promise;
+  } catch (e) {
+    throw openFailure(e, name);
+  }
+  const pageCount = doc.numPages;
+  if (pageCount < 1) {
+    await doc.destroy();
+    throw new OcrError('CORRUPT_FILE', `${name} is a damaged PDF: it has no pages.`, { file: name });
+  }
+  if (pageCount > maxPages) {
+    await doc.destroy();
+    throw new OcrError(
+      'PDF_TOO_MANY_PAGES',
+      `${name} has ${pageCount} pages; Lucid OCR opens PDFs of up to ${maxPages} pages. Split it into smaller files.`,
+      { file: name },
+    );
+  }
+
+  // pdfjs objects are not safe to drive from two renders at once, and memory stays bounded by one page.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  let closed = false;
+
+  const withPage = <T>(index: number, fn: (page: PDFPageProxy) => Promise<T>): Promise<T> =>
+    serial(async () => {
+      if (closed) throw new OcrError('INVALID_ARGUMENT', `${name} is already closed.`, { file: name, page: index });
+      if (!Number.isInteger(index) || index < 0 || index >= pageCount) {
+        throw new OcrError('PAGE_OUT_OF_RANGE', `${name} has ${pageCount} page${pageCount === 1 ? '' : 's'}; page ${index + 1} does not exist.`, { file: name, page: index });
+      }
+      let page: PDFPageProxy;
+      try {
+        page = await doc.getPage(index + 1);
+      } catch (e) {
+        throw new OcrError('CORRUPT_FILE', `${name}, page ${index + 1} is damaged and cannot be read (${(e as Error)?.message ?? e}).`, { file: name, page: index, cause: e });
+      }
+      try {
+        return await fn(page);
+      } catch (e) {
+        if (isOcrError(e)) throw e.withContext({ file: name, page: index });
+        throw new OcrError('CORRUPT_FILE', `${name}, page ${index + 1} could not be rendered (${(e as Error)?.message ?? e}).`, { file: name, page: index, cause: e });
+      } finally {
+        // Drops the page's operator list, images and canvas caches; fonts stay for the next page.
+        page.cleanup();
+      }
+    });
+
+  return {
+    pageCount,
+    renderPage: (index, dpi = DEFAULT_PDF_DPI) => withPage(index, (page) => renderPdfPage(page, checkDpi(dpi, name), maxPixels, name)),
+    textLayer: (index, dpi = DEFAULT_PDF_DPI) => withPage(index, (page) => extractTextLayer(page, checkDpi(dpi, name))),
+    close: () =>
+      serial(async () => {
+        if (closed) return;
+        closed = true;
+        await doc.destroy();
+      }),
+  };
+}
+
+async function renderPdfPage(page: PDFPageProxy, requestedDpi: number, maxPixels: number, name: string): Promise<PageImage> {
+  const t0 = performance.now();
+  const warnings: string[] = [];
+  let dpi = requestedDpi;
+  let geometry = pageGeometry(page, dpi);
+  if (geometry.width * geometry.height > maxPixels) {
+    // Huge pages (posters, CAD sheets): lower the resolution rather than allocate gigabytes.
+    const full = geometry;
+    dpi = Math.floor(requestedDpi * Math.sqrt(maxPixels / (full.width * full.height)) * 100) / 100;
+    geometry = pageGeometry(page, dpi);
+    while (geometry.width * geometry.height > maxPixels && dpi > 1) {
+      dpi = Math.round((dpi - 0.5) * 100) / 100;
+      geometry = pageGeometry(page, dpi);
+    }
+    warnings.push(
+      `${name}, page ${page.pageNumber}: at ${requestedDpi} dpi the page would be ${full.width} × ${full.height} pixels, ` +
+        `more than the ${(maxPixels / 1e6).toFixed(0)} megapixels Lucid OCR works on; rendered at ${dpi} dpi instead.`,
+    );
+  }
+  const { width, height } = geometry;
+  // Scale per axis so the viewport lands exactly on the rounded pixel grid (text-layer quads use the same).
+  const viewport = page.getViewport({ scale: dpi / 72 });
+  const transform = [width / viewport.width, 0, 0, height / viewport.height, 0, 0];
+  const canvas = createCanvas(width, height);
+  try {
+    await page.render({
+      // @napi-rs/canvas stands in for the DOM canvas pdfjs is typed against.
+      canvas: canvas as unknown as RenderParameters['canvas'],
+      viewport,
+      transform,
+      background: 'rgb(255,255,255)',
+    }).promise;
+    const image = await rgbaToRgb(canvas.data(), width, height);
+    return {
+      image,
+      dpi,
+      sizePt: { width: geometry.widthPt, height: geometry.heightPt },
+      decodeMs: performance.now() - t0,
+      warnings,
+    };
+  } finally {
+    // Release the native pixel memory now rather than at the next GC.
+    canvas.width = 0;
+    canvas.height = 0;
+  }
+}
+
+/** Canvas RGBA (opaque: the page is painted on white) → packed RGB. */
+async function rgbaToRgb(rgba: Uint8Array, width: number, height: number): Promise<RgbImage> {
+  const out = await sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: false }).removeAlpha().raw().toBuffer();
+  return { width, height, data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
+}

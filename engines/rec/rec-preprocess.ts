@@ -1,0 +1,295 @@
+// Recognition preprocessing after PaddleOCR tools/infer/predict_rec.py (__call__ batching, resize_norm_img).
+import type { RgbImage } from '../types.js';
+
+/** PP-OCRv3/v4 rec input height (rec_image_shape "3, 48, 320"). */
+export const REC_IMG_H_PX = 48;
+/** Paddle's minimum tensor width: max_wh_ratio starts at 320/48. */
+export const REC_MIN_IMG_W_PX = 320;
+/** The CTC head emits one time step per 8 input columns (T = W/8). */
+export const REC_TIME_STEP_PX = 8;
+
+/** Growth between consecutive width buckets: a crop is squeezed by at most 1/1.2 ≈ 0.83 (see below). */
+export const REC_WIDTH_BUCKET_GROWTH = 1.2;
+
+/**
+ * Width buckets 32·round(10·growth^k) px — 320, 384, 448, 544, 672, 800, 960, 1152, 1376, 1664, 1984,
+ * 2368, 2848, … — up to maxWidthPx. Multiples of 32, hence of the 8 px time step.
+ */
+export function geometricWidthBuckets(maxWidthPx: number, growth = REC_WIDTH_BUCKET_GROWTH): number[] {
+  const out: number[] = [];
+  for (let k = 0; ; k++) {
+    const w = 32 * Math.round((REC_MIN_IMG_W_PX / 32) * growth ** k);
+    if (w > maxWidthPx) break;
+    if (out[out.length - 1] !== w) out.push(w);
+  }
+  return out;
+}
+
+/**
+ * Default tensor widths. Every new input shape costs the CUDA EP ~1 s of cuDNN algorithm search
+ * (onnxruntime-node cannot switch it off), so widths come from this list. A crop wider than 320 px at
+ * 48 px height is squeezed DOWN into the bucket at or below its Paddle width instead of being padded
+ * up: measured on 140 rendered lines, padding 10–50 % beyond the content raised CER (1.21 % →
+ * 1.43–1.55 %) while squeezing by ≥ 0.83 did not (0.9: 0.95 %, 0.8: 1.33 %); the model was trained on
+ * lines squeezed into 320 px, never on extra padding. 18 widths reach 7104 px (w/h ≈ 148); wider lines
+ * continue the series (see bucketImgWidth).
+ */
+export const DEFAULT_REC_WIDTH_BUCKETS_PX: readonly number[] = geometricWidthBuckets(8192);
+
+export interface RecBatchingOptions {
+  /** Crops per model run (PaddleOCR rec_batch_num = 6). */
+  batchSize: number;
+  /**
+   * Allowed tensor widths, ascending. null = PaddleOCR exactly: sorted crops cut into runs of batchSize,
+   * each run as wide as int(48 × max w/h), narrower crops zero-padded. With buckets: crops are grouped
+   * by the largest bucket ≤ their own Paddle width and each fills its bucket exactly (squeezed by
+   * ≥ 1/growth); crops narrower than the first bucket are padded to it as Paddle pads to 320. A crop's
+   * tensor row then depends on nothing but the crop, so the text never changes with batch size or EP.
+   */
+  widthBucketsPx: readonly number[] | null;
+  /**
+   * Allowed tensor batch sizes, ascending, last = batchSize; a short batch is padded up to the next
+   * one with blank rows (GPU shape stability). null = no blank rows (what a CPU wants).
+   */
+  batchSizeBuckets: readonly number[] | null;
+}
+
+export interface RecBatchPlan {
+  /** Indices into the caller's crop list, in the order of the tensor's rows. */
+  cropIndices: number[];
+  /** Tensor batch size (≥ cropIndices.length; extra rows are blank padding). */
+  rows: number;
+  /** Paddle's width for this batch: int(48 × max(320/48, max w/h)). */
+  paddleImgWPx: number;
+  /** Tensor width actually run. */
+  imgWPx: number;
+  /** Width each crop is resized to inside the tensor (the rest of its row is zero padding). */
+  resizedWidthsPx: number[];
+}
+
+/** w/h of a crop; zero-size crops count as 0 so they sort first and get an empty result. */
+export function cropRatio(size: { width: number; height: number }): number {
+  return size.width > 0 && size.height > 0 ? size.width / size.height : 0;
+}
+
+/** Paddle's per-batch width: int(imgH × max(imgW/imgH, maxWhRatio)). */
+export function paddleImgWidth(maxWhRatio: number): number {
+  return Math.floor(REC_IMG_H_PX * Math.max(REC_MIN_IMG_W_PX / REC_IMG_H_PX, maxWhRatio));
+}
+
+/**
+ * Largest bucket ≤ widthPx (the first bucket when widthPx is below it). Past the last bucket the list
+ * carries on geometrically with its last growth step, rounded to 32 px: squeezing a long English line
+ * into a fixed maximum width destroys it (measured: w/h 98 squeezed into 2368 px, CER 92 %), while at
+ * (near) its own width the model still reads w/h 141 lines with CER ≤ 0.3 %.
+ */
+export function bucketImgWidth(widthPx: number, buckets: readonly number[]): number {
+  let chosen = buckets[0]!;
+  for (const b of buckets) if (b <= widthPx) chosen = b;
+  const last = buckets[buckets.length - 1]!;
+  if (widthPx <= last || buckets.length < 2) return chosen;
+  const growth = Math.max(1.05, last / buckets[buckets.length - 2]!);
+  for (let b = last; ; ) {
+    const next = Math.max(b + 32, 32 * Math.round((b * growth) / 32));
+    if (next > widthPx) return b;
+    b = next;
+  }
+}
+
+/** Smallest allowed batch size ≥ n (n itself when unbucketed or above every bucket). */
+export function bucketBatchSize(n: number, buckets: readonly number[] | null): number {
+  if (!buckets) return n;
+  for (const b of buckets) if (b >= n) return b;
+  return n;
+}
+
+/** Batch-size buckets for a GPU: batchSize, ¼ of it, 1/16 …, and 1 — at most ~4 shapes per width. */
+export function defaultBatchSizeBuckets(batchSize: number): number[] {
+  const out = new Set<number>([batchSize, 1]);
+  for (let b = batchSize; b > 1; b = Math.ceil(b / 4)) out.add(b);
+  return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Paddle's width for a crop inside a batch of width paddleImgWPx: min(ceil(48·w/h), imgW), exactly
+ * resize_norm_img.
+ */
+export function recResizedWidth(ratio: number, paddleImgWPx: number): number {
+  if (ratio <= 0) return 0;
+  return Math.max(1, Math.min(Math.ceil(REC_IMG_H_PX * ratio), paddleImgWPx));
+}
+
+/**
+ * Cuts the crops into model runs. Crops are sorted by w/h ascending as PaddleOCR does (stably here;
+ * numpy's argsort is not), then batched per `opts` (see RecBatchingOptions.widthBucketsPx).
+ */
+export function planRecBatches(sizes: readonly { width: number; height: number }[], opts: RecBatchingOptions): RecBatchPlan[] {
+  const batchSize = Math.max(1, Math.floor(opts.batchSize));
+  const ratios = sizes.map(cropRatio);
+  const order = ratios.map((_, i) => i).sort((a, b) => ratios[a]! - ratios[b]! || a - b);
+  const plans: RecBatchPlan[] = [];
+  const buckets = opts.widthBucketsPx && opts.widthBucketsPx.length > 0 ? opts.widthBucketsPx : null;
+
+  if (!buckets) {
+    for (let start = 0; start < order.length; start += batchSize) {
+      const cropIndices = order.slice(start, start + batchSize);
+      const paddleImgWPx = paddleImgWidth(ratios[cropIndices[cropIndices.length - 1]!]!);
+      plans.push({
+        cropIndices,
+        rows: bucketBatchSize(cropIndices.length, opts.batchSizeBuckets),
+        paddleImgWPx,
+        imgWPx: paddleImgWPx,
+        resizedWidthsPx: cropIndices.map((i) => recResizedWidth(ratios[i]!, paddleImgWPx)),
+      });
+    }
+    return plans;
+  }
+
+  // Bucketed: sorted order keeps each bucket's crops contiguous; cut at bucket changes and at batchSize.
+  let start = 0;
+  while (start < order.length) {
+    const imgWPx = bucketImgWidth(paddleImgWidth(ratios[order[start]!]!), buckets);
+    let end = start + 1;
+    while (end < order.length && end - start < batchSize && bucketImgWidth(paddleImgWidth(ratios[order[end]!]!), buckets) === imgWPx) end++;
+    const cropIndices = order.slice(start, end);
+    plans.push({
+      cropIndices,
+      rows: bucketBatchSize(cropIndices.length, opts.batchSizeBuckets),
+      paddleImgWPx: paddleImgWidth(ratios[cropIndices[cropIndices.length - 1]!]!),
+      imgWPx,
+      // min(ceil(48·w/h), bucket): a crop narrower than the first bucket keeps its width and is padded
+      // as Paddle pads to 320; any wider crop fills its bucket (squeezed by ≥ 1/growth).
+      resizedWidthsPx: cropIndices.map((i) => recResizedWidth(ratios[i]!, imgWPx)),
+    });
+    start = end;
+  }
+  return plans;
+}
+
+/** A growable Float32Array reused across batches, so steady-state preprocessing allocates nothing. */
+export class TensorArena {
+  #buffer = new Float32Array(0);
+
+  /** A view of exactly `length` floats over the shared buffer (contents undefined). */
+  view(length: number): Float32Array {
+    if (this.#buffer.length < length) this.#buffer = new Float32Array(Math.max(length, Math.ceil(this.#buffer.length * 1.5)));
+    return this.#buffer.subarray(0, length);
+  }
+}
+
+/** Per-column tables of the bilinear kernel, grown on demand and reused. */
+export class ResizeScratch {
+  x0 = new Int32Array(0);
+  x1 = new Int32Array(0);
+  wx = new Float32Array(0);
+
+  ensure(width: number): void {
+    if (this.x0.length >= width) return;
+    const n = Math.max(width, Math.ceil(this.x0.length * 1.5));
+    this.x0 = new Int32Array(n);
+    this.x1 = new Int32Array(n);
+    this.wx = new Float32Array(n);
+  }
+}
+
+/**
+ * Resizes an RGB crop to dstW×dstH with OpenCV INTER_LINEAR's sampling (half-pixel centres, edge clamp, no
+ * antialiasing, rounding to 8-bit as cv2 does before Paddle's float conversion) and writes
+ * (v/255 − 0.5)/0.5 into three BGR planes of `out`: plane c starts at offset + c·planeStride, rows are
+ * rowStride floats apart. Columns dstW…rowStride−1 of each row are set to 0 (Paddle's padding value).
+ * srcX0/srcWidth select a column range of `src` (the classifier's windows); edges clamp inside it.
+ * One fused pass: no intermediate image, no per-pixel allocation.
+ */
+export function resizeNormalizeInto(
+  src: RgbImage,
+  dstW: number,
+  dstH: number,
+  out: Float32Array,
+  offset: number,
+  rowStride: number,
+  planeStride: number,
+  scratch: ResizeScratch,
+  srcX0 = 0,
+  srcWidth = src.width - srcX0,
+): void {
+  const { height: srcH, data } = src;
+  const srcW = srcWidth;
+  if (dstW > 0 && srcW > 0 && srcH > 0) {
+    scratch.ensure(dstW);
+    const { x0, x1, wx } = scratch;
+    const scaleX = srcW / dstW;
+    for (let x = 0; x < dstW; x++) {
+      let fx = (x + 0.5) * scaleX - 0.5;
+      let sx = Math.floor(fx);
+      fx -= sx;
+      if (sx < 0) {
+        sx = 0;
+        fx = 0;
+      }
+      if (sx >= srcW - 1) {
+        sx = srcW - 1;
+        fx = 0;
+      }
+      x0[x] = (srcX0 + sx) * 3;
+      x1[x] = (srcX0 + Math.min(sx + 1, srcW - 1)) * 3;
+      wx[x] = fx;
+    }
+    const scaleY = srcH / dstH;
+    const rowBytes = src.width * 3;
+    for (let y = 0; y < dstH; y++) {
+      let fy = (y + 0.5) * scaleY - 0.5;
+      let sy = Math.floor(fy);
+      fy -= sy;
+      if (sy < 0) {
+        sy = 0;
+        fy = 0;
+      }
+      if (sy >= srcH - 1) {
+        sy = srcH - 1;
+        fy = 0;
+      }
+      const r0 = sy * rowBytes;
+      const r1 = Math.min(sy + 1, srcH - 1) * rowBytes;
+      const oB = offset + y * rowStride; // plane 0 = B
+      const oG = oB + planeStride;
+      const oR = oG + planeStride;
+      const gy = 1 - fy;
+      for (let x = 0; x < dstW; x++) {
+        const a = r0 + x0[x]!;
+        const b = r0 + x1[x]!;
+        const c = r1 + x0[x]!;
+        const d = r1 + x1[x]!;
+        const f = wx[x]!;
+        const g = 1 - f;
+        // Round to the nearest 8-bit value as cv2.resize on a uint8 image does, then normalise to [-1, 1].
+        const r = Math.floor((data[a]! * g + data[b]! * f) * gy + (data[c]! * g + data[d]! * f) * fy + 0.5);
+        const gr = Math.floor((data[a + 1]! * g + data[b + 1]! * f) * gy + (data[c + 1]! * g + data[d + 1]! * f) * fy + 0.5);
+        const bl = Math.floor((data[a + 2]! * g + data[b + 2]! * f) * gy + (data[c + 2]! * g + data[d + 2]! * f) * fy + 0.5);
+        out[oR + x] = r / 127.5 - 1;
+        out[oG + x] = gr / 127.5 - 1;
+        out[oB + x] = bl / 127.5 - 1;
+      }
+      if (dstW < rowStride) {
+        out.fill(0, oB + dstW, oB + rowStride);
+        out.fill(0, oG + dstW, oG + rowStride);
+        out.fill(0, oR + dstW, oR + rowStride);
+      }
+    }
+  } else {
+    for (let c = 0; c < 3; c++) out.fill(0, offset + c * planeStride, offset + c * planeStride + dstH * rowStride);
+  }
+}
+
+/**
+ * Fills `out` (length rows·3·48·imgW) with one batch as [rows, 3, 48, imgW]: each crop resized to its
+ * planned width and right-padded with 0; blank padding rows all 0.
+ */
+export function writeRecBatch(crops: readonly RgbImage[], plan: RecBatchPlan, out: Float32Array, scratch: ResizeScratch): void {
+  const planeStride = REC_IMG_H_PX * plan.imgWPx;
+  const itemStride = 3 * planeStride;
+  for (let row = 0; row < plan.cropIndices.length; row++) {
+    const crop = crops[plan.cropIndices[row]!]!;
+    resizeNormalizeInto(crop, plan.resizedWidthsPx[row]!, REC_IMG_H_PX, out, row * itemStride, plan.imgWPx, planeStride, scratch);
+  }
+  out.fill(0, plan.cropIndices.length * itemStride, plan.rows * itemStride);
+}

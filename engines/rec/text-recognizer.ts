@@ -1,0 +1,145 @@
+// Text recognition after PaddleOCR tools/infer/predict_rec.py (TextRecognizer, CTC branch).
+import { performance } from 'node:perf_hooks';
+import { OcrError } from '../errors.js';
+import type { OcrSession, RecOutput, RecResult } from '../stages.js';
+import type { RgbImage } from '../types.js';
+import { ctcGreedyDecodeBatch } from './ctc-decode.js';
+import { loadDictionary } from './dictionary.js';
+import {
+  DEFAULT_REC_WIDTH_BUCKETS_PX,
+  REC_IMG_H_PX,
+  REC_MIN_IMG_W_PX,
+  ResizeScratch,
+  TensorArena,
+  cropRatio,
+  defaultBatchSizeBuckets,
+  planRecBatches,
+  writeRecBatch,
+  type RecBatchingOptions,
+} from './rec-preprocess.js';
+
+export interface TextRecognizerOptions {
+  /** Crops per model run; default 6 (PaddleOCR's rec_batch_num; also the CPU optimum measured here). */
+  batchSize?: number;
+  /**
+   * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX; null =
+   * PaddleOCR's exact per-batch widths (see RecBatchingOptions).
+   */
+  widthBucketsPx?: readonly number[] | null;
+  /**
+   * Tensor batch-size buckets; a short batch is padded with blank rows up to the next. Default: none on
+   * the CPU EP (blank rows are pure waste there), batchSize/¼/1/16…/1 on GPU EPs (fewer shapes to tune).
+   */
+  batchSizeBuckets?: readonly number[] | null;
+}
+
+export interface RecRunOptions {
+  signal?: AbortSignal;
+}
+
+const EMPTY_RESULT: Readonly<RecResult> = Object.freeze({ text: '', confidence: 0, chars: [] });
+
+/**
+ * Recognises upright text-line crops. One instance per session; `run` calls must not overlap (they
+ * share the preallocated input tensor).
+ */
+export class TextRecognizer {
+  readonly #session: OcrSession;
+  readonly #arena = new TensorArena();
+  readonly #scratch = new ResizeScratch();
+  /** Character table, index = model class (0 = blank, last = ' '). */
+  readonly character: readonly string[];
+  readonly batching: Readonly<RecBatchingOptions>;
+
+  private constructor(session: OcrSession, character: readonly string[], batching: RecBatchingOptions) {
+    this.#session = session;
+    this.character = character;
+    this.batching = batching;
+  }
+
+  /**
+   * Loads the dictionary and checks it against the model: one probe run at [1, 3, 48, 320] (which is
+   * also the smallest bucket's warm-up) reads the model's class count.
+   */
+  static async create(session: OcrSession, dictPath: string, opts: TextRecognizerOptions = {}): Promise<TextRecognizer> {
+    const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 6));
+    const onCpu = session.provider.provider === 'cpu';
+    const batching: RecBatchingOptions = {
+      batchSize,
+      widthBucketsPx: opts.widthBucketsPx === undefined ? DEFAULT_REC_WIDTH_BUCKETS_PX : opts.widthBucketsPx,
+      batchSizeBuckets: opts.batchSizeBuckets === undefined ? (onCpu ? null : defaultBatchSizeBuckets(batchSize)) : opts.batchSizeBuckets,
+    };
+    const probeW = batching.widthBucketsPx?.[0] ?? REC_MIN_IMG_W_PX;
+    let dims: readonly number[];
+    try {
+      ({ dims } = await session.run({ data: new Float32Array(3 * REC_IMG_H_PX * probeW), dims: [1, 3, REC_IMG_H_PX, probeW] }));
+    } catch (cause) {
+      throw new OcrError('MODEL_LOAD_FAILED', `The recognition model failed its first run: ${(cause as Error).message}`, { cause });
+    }
+    if (dims.length !== 3) {
+      throw new OcrError('MODEL_LOAD_FAILED', `The recognition model's output has shape [${dims.join(', ')}]; expected [N, T, classes] (a CTC model).`);
+    }
+    const character = loadDictionary(dictPath, dims[2]!);
+    return new TextRecognizer(session, character, batching);
+  }
+
+  /** Recognises `crops`; results come back in the input order. Zero-size crops give empty text. */
+  async run(crops: readonly RgbImage[], opts: RecRunOptions = {}): Promise<RecOutput> {
+    const results: RecResult[] = crops.map(() => EMPTY_RESULT);
+    const batchShapes: number[][] = [];
+    const timings = { preMs: 0, runMs: 0, postMs: 0 };
+    const live = crops.map((_, i) => i).filter((i) => cropRatio(crops[i]!) > 0);
+    const liveCrops = live.map((i) => crops[i]!);
+    const plans = planRecBatches(liveCrops, this.batching);
+
+    for (const plan of plans) {
+      if (opts.signal?.aborted) throw new OcrError('CANCELLED', 'Text recognition was cancelled.', { cause: opts.signal.reason });
+      const t0 = performance.now();
+      const dims = [plan.rows, 3, REC_IMG_H_PX, plan.imgWPx];
+      const input = this.#arena.view(plan.rows * 3 * REC_IMG_H_PX * plan.imgWPx);
+      writeRecBatch(liveCrops, plan, input, this.#scratch);
+      const t1 = performance.now();
+      const output = await this.#session.run({ data: input, dims });
+      const t2 = performance.now();
+      if (output.dims.length !== 3 || output.dims[0]! < plan.rows || output.dims[2] !== this.character.length) {
+        throw new OcrError('INTERNAL', `The recognition model returned shape [${output.dims.join(', ')}] for input [${dims.join(', ')}].`);
+      }
+      const decoded = ctcGreedyDecodeBatch(
+        output.data,
+        output.dims,
+        this.character,
+        plan.resizedWidthsPx.map((w) => w / plan.imgWPx),
+      );
+      plan.cropIndices.forEach((j, row) => {
+        results[live[j]!] = decoded[row]!;
+      });
+      const t3 = performance.now();
+      timings.preMs += t1 - t0;
+      timings.runMs += t2 - t1;
+      timings.postMs += t3 - t2;
+      batchShapes.push(dims);
+    }
+    return { results, timings, batchShapes };
+  }
+
+  /**
+   * Runs blank tensors of every given shape so a GPU EP tunes them before the first page (each new
+   * shape costs the CUDA EP ~1 s once). Returns the shapes run.
+   */
+  async warmUp(
+    widthsPx: readonly number[] = this.batching.widthBucketsPx ?? [REC_MIN_IMG_W_PX],
+    batchSizes: readonly number[] = this.batching.batchSizeBuckets ?? [this.batching.batchSize],
+  ): Promise<number[][]> {
+    const shapes: number[][] = [];
+    for (const w of widthsPx) {
+      for (const n of batchSizes) {
+        const dims = [n, 3, REC_IMG_H_PX, w];
+        const input = this.#arena.view(n * 3 * REC_IMG_H_PX * w);
+        input.fill(0);
+        await this.#session.run({ data: input, dims });
+        shapes.push(dims);
+      }
+    }
+    return shapes;
+  }
+}

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inkProfile, looksGlued, recoverSpaces } from '../../../../engines/rec/space-recovery.js';
+import { normalizeLatinPunctuation } from '../../../../engines/rec/latin-punctuation.js';
+import type { RecChar, RecResult } from '../../../../engines/stages.js';
+import type { RgbImage } from '../../../../engines/types.js';
+
+/**
+ * A white crop 40 px high with one black 8-px-wide "glyph" per character of `layout`; '_' is a word gap
+ * (16 px of paper), and letters are 2 px apart. Returns the crop and CTC-like character extents.
+ */
+function fakeLine(layout: string): { image: RgbImage; chars: RecChar[]; glued: string } {
+  const glyphW = 8;
+  const letterGap = 2;
+  const wordGap = 16;
+  const xs: { ch: string; x: number }[] = [];
+  let x = 4;
+  for (const ch of layout) {
+    if (ch === '_') {
+      x += wordGap - letterGap;
+      continue;
+    }
+    xs.push({ ch, x });
+    x += glyphW + letterGap;
+  }
+  const width = x + 4;
+  const height = 40;
+  const data = new Uint8Array(width * height * 3).fill(255);
+  for (const g of xs) {
+    for (let yy = 10; yy < 30; yy++) for (let xx = g.x; xx < g.x + glyphW; xx++) data.fill(0, (yy * width + xx) * 3, (yy * width + xx) * 3 + 3);
+  }
+  const chars = xs.map((g) => ({ text: g.ch, startFrac: g.x / width, endFrac: (g.x + glyphW) / width, confidence: 0.9 }));
+  return { image: { width, height, data }, chars, glued: xs.map((g) => g.ch).join('') };
+}
+
+function result(chars: RecChar[]): RecResult {
+  return { text: chars.map((c) => c.text).join(''), confidence: 0.9, chars };
+}
+
+test('inkProfile finds the blank columns and the text height', () => {
+  const { image } = fakeLine('ab_c');
+  const p = inkProfile(image);
+  assert.equal(p.textHeightPx, 20);
+  assert.equal(p.blank[0], 1);
+  assert.equal(p.blank[5], 0);
+});
+
+test('looksGlued tells run-together Latin from normal text', () => {
+  assert.equal(looksGlued('Theharbourmasteropenedtheshutters at'), true);
+  assert.equal(looksGlued('The harbour master opened the shutters at'), false);
+  assert.equal(looksGlued('中文文本没有空格也很正常的一行字'), false);
+  assert.equal(looksGlued('short'), false);
+});
+
+test('recoverSpaces puts back the spaces at word-sized gaps only', () => {
+  const { image, chars } = fakeLine('theharbour_master_opened_the');
+  // The recogniser saw no spaces at all:
+  const r = recoverSpaces(image, result(chars));
+  assert.equal(r.text, 'theharbour master opened the');
+  assert.equal(r.chars.length, chars.length + 3);
+  assert.ok(r.chars.every((c, i) => i === 0 || c.startFrac >= r.chars[i - 1]!.startFrac));
+});
+
+test('recoverSpaces leaves text with its spaces alone', () => {
+  const { image, chars } = fakeLine('the_harbour_master_opened');
+  const withSpaces: RecChar[] = [];
+  const words = ['the', 'harbour', 'master', 'opened'];
+  let k = 0;
+  for (const [wi, w] of words.entries()) {
+    for (let j = 0; j < w.length; j++) withSpaces.push(chars[k++]!);
+    if (wi < words.length - 1) withSpaces.push({ text: ' ', startFrac: chars[k - 1]!.endFrac, endFrac: chars[k]!.startFrac, confidence: 0.9 });
+  }
+  const r = recoverSpaces(image, result(withSpaces));
+  assert.equal(r.text, 'the harbour master opened');
+});
+
+test('recoverSpaces never splits digits from digits', () => {
+  const { image, chars } = fakeLine('abcdefghijklm12_34');
+  const r = recoverSpaces(image, result(chars));
+  assert.equal(r.text, 'abcdefghijklm1234');
+});
+
+test('normalizeLatinPunctuation maps fullwidth forms in Latin text, keeps them beside CJK', () => {
+  const mk = (t: string) => result(Array.from(t, (ch, i) => ({ text: ch, startFrac: i / t.length, endFrac: (i + 1) / t.length, confidence: 1 })));
+  assert.equal(normalizeLatinPunctuation(mk('readFile（path，limit）')).text, 'readFile(path,limit)');
+  assert.equal(normalizeLatinPunctuation(mk('你好，世界')).text, '你好，世界');
+});

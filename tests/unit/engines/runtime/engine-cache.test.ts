@@ -1,0 +1,284 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineCache, LockBusyError, cacheKeyId, type CacheKey } from '../../../../engines/runtime/engine-cache.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cacheModule = path.resolve(here, '../../../../engines/runtime/engine-cache.ts');
+
+function key(over: Partial<CacheKey> = {}): CacheKey {
+  return {
+    kind: 'trt-engine',
+    stage: 'det',
+    modelSha256: 'a'.repeat(64),
+    ortVersion: '1.29.0',
+    trtVersion: '10.9.0',
+    gpuName: 'NVIDIA H100 80GB HBM3',
+    computeCapability: '9.0',
+    driverVersion: '580.65.06',
+    precision: 'fp16',
+    shapeProfile: 'x:1x3x32x32/1x3x960x736/8x3x960x960',
+    recipe: 'trtexec-0123456789ab',
+    ...over,
+  };
+}
+
+let root: string;
+const dirs: string[] = [];
+function freshDir(): string {
+  const d = mkdtempSync(path.join(root, 'c-'));
+  dirs.push(d);
+  return d;
+}
+before(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'rt-cache-'));
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A producer that writes `bytes` bytes of engine and a wrapper. */
+const produce = (bytes: number, extra: Record<string, unknown> = {}) => async (dir: string) => {
+  await writeFile(path.join(dir, 'model.engine'), Buffer.alloc(bytes, 1));
+  await writeFile(path.join(dir, 'model_ctx.onnx'), 'ctx');
+  return { buildMs: 1234, meta: extra };
+};
+
+describe('keys', () => {
+  test('the id changes when any key part changes, and not for the stage label', () => {
+    const base = cacheKeyId(key());
+    const changes: Partial<CacheKey>[] = [
+      { modelSha256: 'b'.repeat(64) },
+      { ortVersion: '1.30.0' },
+      { trtVersion: '10.10.0' },
+      { gpuName: 'NVIDIA GeForce RTX 4090' },
+      { computeCapability: '8.9' },
+      { driverVersion: '575.51.03' },
+      { precision: 'fp32' },
+      { shapeProfile: 'x:1x3x32x32/1x3x640x640/1x3x960x960' },
+      { recipe: 'trtexec-ffffffffffff' },
+      { kind: 'fp16-model' },
+    ];
+    const ids = new Set(changes.map((c) => cacheKeyId(key(c))));
+    assert.equal(ids.size, changes.length);
+    assert.ok(!ids.has(base));
+    assert.equal(cacheKeyId(key({ stage: 'rec' })), base);
+  });
+});
+
+describe('put / lookup / invalidation', () => {
+  test('a put entry is found with its files; a lookup with any other key part misses', async () => {
+    const cache = new EngineCache({ rootDir: freshDir() });
+    const e = await cache.put(key(), produce(1000));
+    assert.deepEqual(e.files, [{ name: 'model.engine', bytes: 1000 }, { name: 'model_ctx.onnx', bytes: 3 }]);
+    assert.equal(e.totalBytes, 1003);
+    assert.equal(e.buildMs, 1234);
+    const hit = await cache.lookup(key());
+    assert.ok(hit);
+    assert.equal((await stat(path.join(hit.dir, 'model.engine'))).size, 1000);
+    for (const change of [{ driverVersion: '575.0' }, { gpuName: 'other' }, { trtVersion: '10.8.0' }, { modelSha256: 'c'.repeat(64) }, { precision: 'fp32' as const }]) {
+      assert.equal(await cache.lookup(key(change)), null, JSON.stringify(change));
+    }
+  });
+
+  test('purgeStale removes entries of another environment or model, keeps FP16 models across GPUs', async () => {
+    const cache = new EngineCache({ rootDir: freshDir() });
+    const old = await cache.put(key({ driverVersion: '550.54.15' }), produce(10));
+    const cur = await cache.put(key(), produce(10));
+    const fp16 = await cache.put(key({ kind: 'fp16-model', trtVersion: null, gpuName: null, computeCapability: null, driverVersion: null, ortVersion: null, recipe: 'fp16-converter-1' }), produce(10));
+    const removed = await cache.purgeStale({ driverVersion: '580.65.06', gpuName: 'NVIDIA H100 80GB HBM3', trtVersion: '10.9.0', ortVersion: '1.29.0' });
+    assert.deepEqual(removed, [old.id]);
+    assert.ok(!existsSync(old.dir));
+    assert.deepEqual((await cache.list()).map((e) => e.id).sort(), [cur.id, fp16.id].sort());
+    assert.deepEqual(await cache.purgeStale({ modelSha256s: ['z'.repeat(64)] }), [cur.id, fp16.id]);
+  });
+
+  test('invalidate one and invalidate all (the rebuild actions)', async () => {
+    const cache = new EngineCache({ rootDir: freshDir() });
+    const a = await cache.put(key(), produce(5));
+    await cache.put(key({ stage: 'rec', shapeProfile: 'rec' }), produce(5));
+    assert.equal(await cache.invalidate(a.id), true);
+    assert.equal(await cache.lookup(key()), null);
+    assert.equal(await cache.invalidate(a.id), false);
+    assert.equal(await cache.invalidateAll(), 1);
+    assert.deepEqual(await cache.list(), []);
+  });
+
+  test('validation verdicts and build-time estimates are kept', async () => {
+    const cache = new EngineCache({ rootDir: freshDir() });
+    const e = await cache.put(key(), produce(5));
+    await cache.setValidation(e.id, { ok: false, reason: 'det map mean |Δ| 3e-2 exceeds 0.01', metrics: { meanAbsDiff: 0.03 }, validatedAt: 'now' });
+    const hit = await cache.lookup(key());
+    assert.equal(hit?.validation?.ok, false);
+    assert.equal(await cache.estimateBuildMs(key()), 1234);
+    // Same model/precision/profile on another driver: the history still gives an estimate after a purge.
+    await cache.invalidateAll();
+    assert.equal(await cache.estimateBuildMs(key({ driverVersion: 'new' })), 1234);
+    assert.equal(await cache.estimateBuildMs(key({ stage: 'cls', modelSha256: 'd'.repeat(64) })), null);
+  });
+});
+
+describe('damage and corruption', () => {
+  for (const [label, text] of [
+    ['garbage bytes', '\u0000\u0001not json at all'],
+    ['truncated JSON', '{"schema":"lucid-ocr/engine-cache","version":1,"entries":[{"id":'],
+    ['a foreign schema', '{"schema":"something-else","version":1,"entries":[]}'],
+    ['a malformed entry', '{"schema":"lucid-ocr/engine-cache","version":1,"entries":[{"id":"nothex"}],"buildHistory":[]}'],
+  ] as const) {
+    test(`a manifest with ${label} is rebuilt from the entry folders, not a crash`, async () => {
+      const logs: string[] = [];
+      const dir = freshDir();
+      const cache = new EngineCache({ rootDir: dir, log: (m) => logs.push(m) });
+      const e = await cache.put(key(), produce(50));
+      await writeFile(path.join(dir, 'manifest.json'), text);
+      const hit = await cache.lookup(key());
+      assert.equal(hit?.id, e.id, 'the entry survives through its entry.json');
+      assert.match(logs.join('\n'), /manifest\.json is (not valid JSON|unusable)/);
+      const rewritten = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+      assert.equal(rewritten.schema, 'lucid-ocr/engine-cache');
+      assert.equal(rewritten.entries.length, 1);
+    });
+  }
+
+  test('an entry whose file was truncated is dropped on lookup (and can be rebuilt)', async () => {
+    const logs: string[] = [];
+    const cache = new EngineCache({ rootDir: freshDir(), log: (m) => logs.push(m) });
+    const e = await cache.put(key(), produce(2000));
+    await writeFile(path.join(e.dir, 'model.engine'), Buffer.alloc(10));
+    assert.equal(await cache.lookup(key()), null);
+    assert.match(logs.join('\n'), /damaged \(model\.engine is 10 bytes, expected 2000\)/);
+    assert.ok(!existsSync(e.dir));
+    assert.ok(await cache.put(key(), produce(2000)));
+  });
+});
+
+describe('atomicity', () => {
+  test('a producer that fails midway leaves no entry, no partial file and no temp folder', async () => {
+    const dir = freshDir();
+    const cache = new EngineCache({ rootDir: dir });
+    await cache.put(key({ stage: 'cls', shapeProfile: 'cls' }), produce(10));
+    const before = await readFile(path.join(dir, 'manifest.json'), 'utf8');
+    await assert.rejects(
+      cache.put(key(), async (d) => {
+        await writeFile(path.join(d, 'model.engine'), Buffer.alloc(4096, 9)); // half an engine …
+        throw new Error('trtexec died');
+      }),
+      /trtexec died/,
+    );
+    assert.equal(await cache.lookup(key()), null);
+    assert.equal(await readFile(path.join(dir, 'manifest.json'), 'utf8'), before);
+    assert.deepEqual(readdirSync(path.join(dir, 'tmp')), []);
+    assert.equal(readdirSync(path.join(dir, 'entries')).length, 1);
+    assert.deepEqual(readdirSync(path.join(dir, 'locks')), [], 'the build lock is released');
+  });
+
+  test('a crash while writing the manifest keeps the old manifest and leaves no temp file', async () => {
+    const dir = freshDir();
+    let crash = false;
+    const cache = new EngineCache({
+      rootDir: dir,
+      beforeManifestRename: () => {
+        if (crash) throw new Error('simulated power cut');
+      },
+    });
+    const a = await cache.put(key(), produce(10));
+    const before = await readFile(path.join(dir, 'manifest.json'), 'utf8');
+    crash = true;
+    await assert.rejects(cache.invalidate(a.id), /simulated power cut/);
+    assert.equal(await readFile(path.join(dir, 'manifest.json'), 'utf8'), before);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  });
+
+  test('leftover temp folders of dead processes are cleaned on the next put', async () => {
+    const dir = freshDir();
+    const cache = new EngineCache({ rootDir: dir });
+    await mkdir(path.join(dir, 'tmp', `${'f'.repeat(24)}-p999999-abcd`), { recursive: true });
+    await writeFile(path.join(dir, 'tmp', `${'f'.repeat(24)}-p999999-abcd`, 'model.engine'), 'partial');
+    await cache.put(key(), produce(10));
+    assert.deepEqual(readdirSync(path.join(dir, 'tmp')), []);
+  });
+});
+
+describe('size limit', () => {
+  test('least recently used entries are evicted past maxBytes; the new entry stays', async () => {
+    const dir = freshDir();
+    const logs: string[] = [];
+    const cache = new EngineCache({ rootDir: dir, maxBytes: 2500, log: (m) => logs.push(m) });
+    const k = (s: string) => key({ shapeProfile: s });
+    const a = await cache.put(k('a'), produce(997));
+    await new Promise((r) => setTimeout(r, 5));
+    const b = await cache.put(k('b'), produce(997));
+    await new Promise((r) => setTimeout(r, 5));
+    await cache.lookup(k('a')); // a is now more recent than b
+    await new Promise((r) => setTimeout(r, 5));
+    const c = await cache.put(k('c'), produce(997));
+    const ids = (await cache.list()).map((e) => e.id).sort();
+    assert.deepEqual(ids, [a.id, c.id].sort());
+    assert.ok(!existsSync(b.dir));
+    assert.match(logs.join('\n'), new RegExp(`evicted ${b.id}`));
+  });
+});
+
+describe('locking', () => {
+  test('a stale manifest lock (dead owner) is broken; a live one times out with its holder named', async () => {
+    const dir = freshDir();
+    const logs: string[] = [];
+    const cache = new EngineCache({ rootDir: dir, log: (m) => logs.push(m), lockTimeoutMs: 200 });
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: 999999, hostname: os.hostname(), createdAt: new Date().toISOString() }));
+    await cache.put(key(), produce(10));
+    assert.match(logs.join('\n'), /Broke stale cache lock .*owner pid 999999 is gone/);
+
+    // A live holder: this very process (its pid is alive), as another instance would be.
+    await writeFile(path.join(dir, '.lock'), JSON.stringify({ pid: process.pid, hostname: os.hostname(), createdAt: new Date().toISOString(), purpose: 'test holder' }));
+    await assert.rejects(cache.lookup(key()), (e: unknown) => e instanceof LockBusyError && /held by pid \d+ .*test holder/.test((e as Error).message));
+  });
+
+  // Real processes writing to one cache directory at the same time.
+  function runWriter(dir: string, shape: string, holdMs: number): Promise<{ code: number; out: string }> {
+    const script = `
+      import { EngineCache, LockBusyError } from ${JSON.stringify(cacheModule)};
+      import { writeFile } from 'node:fs/promises';
+      import path from 'node:path';
+      const cache = new EngineCache({ rootDir: ${JSON.stringify(dir)}, lockTimeoutMs: 20000 });
+      const key = ${JSON.stringify(key())};
+      key.shapeProfile = ${JSON.stringify(shape)};
+      try {
+        const e = await cache.put(key, async (d) => {
+          await writeFile(path.join(d, 'model.engine'), Buffer.alloc(300, 3));
+          await new Promise((r) => setTimeout(r, ${holdMs}));
+        });
+        for (let i = 0; i < 5; i++) await cache.lookup(key);
+        console.log('OK ' + e.id);
+      } catch (err) {
+        console.log((err instanceof LockBusyError ? 'BUSY ' : 'ERR ') + err.message);
+      }`;
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.on('close', (code) => resolve({ code: code ?? -1, out: out.trim() }));
+    });
+  }
+
+  test('four processes adding entries at once: all four land, manifest stays valid', async () => {
+    const dir = freshDir();
+    const results = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((s) => runWriter(dir, s, 100)));
+    for (const r of results) assert.match(r.out, /^OK [0-9a-f]{24}$/, r.out);
+    const cache = new EngineCache({ rootDir: dir });
+    assert.equal((await cache.list()).length, 4);
+    assert.equal(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')).entries.length, 4);
+  });
+
+  test('two processes building the same key: one builds, the other is told who is building', async () => {
+    const dir = freshDir();
+    const results = await Promise.all([runWriter(dir, 'same', 1500), runWriter(dir, 'same', 1500)]);
+    const outs = results.map((r) => r.out).sort();
+    assert.match(outs[0]!, /^BUSY Cache lock .*held by pid \d+/);
+    assert.match(outs[1]!, /^OK /);
+    assert.equal((await new EngineCache({ rootDir: dir }).list()).length, 1);
+  });
+});
