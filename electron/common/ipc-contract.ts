@@ -195,6 +195,8 @@ export interface InvokeChannels {
   'engine:info': (req: Record<string, never>) => Promise<EngineInfoResult>;
   /** Restarts the engine with the current settings after the running job (e.g. after a driver change). */
   'engine:rebuild': (req: Record<string, never>) => Promise<EngineInfo>;
+  /** Stops running TensorRT engine builds; OCR keeps going on the provider serving now. */
+  'engine:cancel-build': (req: Record<string, never>) => Promise<{ cancelled: boolean }>;
 
   'settings:get': (req: Record<string, never>) => Promise<EngineSettings>;
   /**
@@ -228,6 +230,7 @@ export const INVOKE_CHANNELS = [
   'export:render',
   'engine:info',
   'engine:rebuild',
+  'engine:cancel-build',
   'settings:get',
   'settings:set',
   'pages:image',

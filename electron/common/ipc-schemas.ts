@@ -174,6 +174,7 @@ export const INVOKE_SCHEMAS: { [K in InvokeChannel]: Validator<InvokePayload<K>>
   'export:render': object({ documentId, format: exportFormat }, { edits: documentEdits }),
   'engine:info': empty,
   'engine:rebuild': empty,
+  'engine:cancel-build': empty,
   'settings:get': empty,
   'settings:set': object({}, { ep, precision, detMaxSideLen }),
   'pages:image': object({ documentId, pageIndex }),

@@ -65,6 +65,10 @@ export interface WorkerMethods {
   probe: (req: ProbeRequest) => DocumentSourceInfo;
   renderPage: (req: RenderPageRequest) => RenderedPageImage;
   dispose: (req: Record<string, never>) => void;
+  /** Stops running TensorRT engine builds; the pipeline keeps serving on the provider it has. */
+  cancelEngineBuild: (req: Record<string, never>) => { cancelled: boolean };
+  /** Drops cached TensorRT engines and FP16 models (engine:rebuild, before the restart). */
+  invalidateEngineCache: (req: Record<string, never>) => { removed: number };
 }
 
 /** Result type of a worker method. */
@@ -100,7 +104,7 @@ export type EngineStatusEvent =
   | { phase: 'fallback'; message: string }
   | { phase: 'error'; error: SerializedOcrError };
 
-export const WORKER_METHODS = ['init', 'engineInfo', 'recognize', 'probe', 'renderPage', 'dispose'] as const satisfies readonly WorkerMethod[];
+export const WORKER_METHODS = ['init', 'engineInfo', 'recognize', 'probe', 'renderPage', 'dispose', 'cancelEngineBuild', 'invalidateEngineCache'] as const satisfies readonly WorkerMethod[];
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -6,7 +6,7 @@
 import type { DocumentInput, OcrPipeline, OcrPipelineOptions } from '../../engines/api.js';
 import { OcrError } from '../../engines/errors.js';
 import type { DocumentSourceInfo, EngineInfo, Precision, RgbImage } from '../../engines/types.js';
-import type { JobId, RecognizeRequest, RenderedPageImage } from '../common/worker-protocol.js';
+import type { EngineStatusEvent, JobId, RecognizeRequest, RenderedPageImage } from '../common/worker-protocol.js';
 import type { WorkerContext, WorkerHandlerSet } from './worker-runtime.js';
 
 /** What the worker needs from engines/input's document reader (structural, so either side can grow). */
@@ -21,6 +21,39 @@ export interface WorkerHandlerDeps {
   createPipeline(options: OcrPipelineOptions): Promise<OcrPipeline>;
   openDocument(input: DocumentInput): Promise<DocumentReaderLike>;
   encodeImage(image: RgbImage, format: 'png' | 'jpeg'): Promise<Uint8Array>;
+  /** Cached TensorRT engines (engines/runtime/trt/engine-coordinator.ts); absent: none are attempted. */
+  engines?: EngineBuildDeps;
+}
+
+export type BuildingEngineEvent = Extract<EngineStatusEvent, { phase: 'building-engine' }>;
+
+/** Extra pipeline options the engine side understands (PipelineSessionOptions: availability, trtEngines). */
+export type PipelineExtras = Record<string, unknown>;
+
+export interface EngineBuildDeps {
+  /**
+   * Before the first pipeline: availability (passed to every pipeline) and whether TensorRT is wanted
+   * (preference 'auto' or 'tensorrt') and possible here (unavailableReason null).
+   */
+  prepare(options: OcrPipelineOptions): Promise<{ extras: PipelineExtras; wanted: boolean; unavailableReason: string | null }>;
+  /** Starts the background builds; the pipeline keeps serving meanwhile. */
+  start(
+    options: OcrPipelineOptions,
+    extras: PipelineExtras,
+    onProgress: (e: BuildingEngineEvent) => void,
+  ): { outcome: Promise<{ usable: boolean; summary: string; extras: PipelineExtras }>; cancel(): boolean };
+  /** Drops cached engines and FP16 models. */
+  invalidate(options: OcrPipelineOptions): Promise<number>;
+}
+
+const PROVIDER_LABEL: Record<string, string> = { tensorrt: 'TensorRT', cuda: 'CUDA', webgpu: 'WebGPU', dml: 'DirectML', coreml: 'CoreML', cpu: 'CPU' };
+
+/** "CPU" or "CUDA (det, rec), CPU (cls)": what serves while TensorRT does not. */
+function servingLabel(info: EngineInfo): string {
+  const by = new Map<string, string[]>();
+  for (const p of info.providers) by.set(p.provider, [...(by.get(p.provider) ?? []), p.stage]);
+  const label = (p: string) => PROVIDER_LABEL[p] ?? p;
+  return by.size === 1 ? label([...by.keys()][0]!) : [...by].map(([p, stages]) => `${label(p)} (${stages.join(', ')})`).join(', ');
 }
 
 /** A reader stays open this long after the last page view, so paging through a PDF does not re-parse it. */
@@ -35,10 +68,74 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
   /** A cancel can overtake its job's request on the wire; remember it so the job starts aborted. */
   const cancelledEarly = new Set<JobId>();
   const viewer = createReaderCache(deps, ctx);
+  /** Availability for every pipeline; trtExtras (engine states) only for the init precision's. */
+  let baseExtras: PipelineExtras = {};
+  let trtExtras: PipelineExtras = {};
+  let build: { cancel(): boolean } | undefined;
+  /** Bumped by init/dispose: a build or switch-over of an older generation is dropped. */
+  let generation = 0;
+  let fallbackEmitted = false;
+  /** Jobs per pipeline, so a superseded pipeline is released only once its last job ends (never mid-page). */
+  const users = new Map<OcrPipeline, number>();
+  const retired = new Set<OcrPipeline>();
 
   const initPrecision = (): Precision => baseOptions?.precision ?? 'fp32';
 
+  function cancelBuild(): boolean {
+    const b = build;
+    build = undefined;
+    return b?.cancel() ?? false;
+  }
+
+  function release(p: OcrPipeline): void {
+    const n = (users.get(p) ?? 1) - 1;
+    if (n > 0) return void users.set(p, n);
+    users.delete(p);
+    if (retired.delete(p)) void p.dispose().catch(() => undefined);
+  }
+
+  function startEngineBuilds(engines: EngineBuildDeps, info: EngineInfo): void {
+    const gen = generation;
+    const options = baseOptions!;
+    const started = engines.start(options, baseExtras, (e) => gen === generation && ctx.emit('engine-status', e));
+    build = started;
+    void (async () => {
+      const label = servingLabel(info);
+      try {
+        const outcome = await started.outcome;
+        if (gen !== generation) return;
+        if (build === started) build = undefined;
+        if (!outcome.usable) {
+          ctx.emit('engine-status', { phase: 'fallback', message: `${outcome.summary}; using ${label}` });
+          return;
+        }
+        // Switch over between jobs: running jobs hold the old pipeline to their end; the next job gets this one.
+        const t0 = performance.now();
+        const p = initPrecision();
+        const next = await deps.createPipeline({ ...options, ...baseExtras, ...outcome.extras, precision: p } as OcrPipelineOptions);
+        if (gen !== generation) return void (await next.dispose().catch(() => undefined));
+        trtExtras = outcome.extras;
+        const old = pipelines.get(p);
+        pipelines.set(p, Promise.resolve(next));
+        if (old) {
+          const o = await old.catch(() => undefined);
+          if (o && (users.get(o) ?? 0) > 0) retired.add(o);
+          else await o?.dispose().catch(() => undefined);
+        }
+        const nextInfo = next.info();
+        ctx.log('info', `${outcome.summary}; now serving with ${servingLabel(nextInfo)}`);
+        ctx.emit('engine-status', { phase: 'ready', info: nextInfo, startupMs: performance.now() - t0 });
+      } catch (e) {
+        if (gen !== generation) return;
+        ctx.emit('engine-status', { phase: 'fallback', message: `TensorRT engines could not be used: ${(e as Error)?.message ?? String(e)}; using ${label}` });
+      }
+    })();
+  }
+
   async function disposePipelines(): Promise<void> {
+    generation++;
+    cancelBuild();
+    trtExtras = {};
     const all = [...pipelines.values()];
     pipelines.clear();
     for (const p of all) {
@@ -55,7 +152,7 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
     const p = precision ?? initPrecision();
     let pipeline = pipelines.get(p);
     if (!pipeline) {
-      pipeline = deps.createPipeline({ ...baseOptions, precision: p });
+      pipeline = deps.createPipeline({ ...baseOptions, ...baseExtras, ...(p === initPrecision() ? trtExtras : {}), precision: p } as OcrPipelineOptions);
       pipelines.set(p, pipeline);
       // A failed load must not be cached: the next call tries again.
       pipeline.catch(() => pipelines.get(p) === pipeline && pipelines.delete(p));
@@ -80,8 +177,16 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
         const t0 = performance.now();
         ctx.emit('engine-status', { phase: 'loading', message: `Loading models (${options.ep ?? 'auto'}, ${options.precision ?? 'fp32'})…` });
         try {
+          const trt = deps.engines ? await deps.engines.prepare(options) : undefined;
+          baseExtras = trt?.extras ?? {};
           const info = (await pipelineFor(undefined)).info();
           ctx.emit('engine-status', { phase: 'ready', info, startupMs: performance.now() - t0 });
+          if (trt?.wanted && trt.unavailableReason === null) startEngineBuilds(deps.engines!, info);
+          else if (trt?.wanted && !fallbackEmitted) {
+            // Once per worker: the reason does not change until the machine does.
+            fallbackEmitted = true;
+            ctx.emit('engine-status', { phase: 'fallback', message: `TensorRT not available: ${trt.unavailableReason}; using ${servingLabel(info)}` });
+          }
           return info;
         } catch (e) {
           const err = e instanceof OcrError ? e : new OcrError('MODEL_LOAD_FAILED', `Could not load the OCR models: ${(e as Error)?.message ?? String(e)}`, { cause: e });
@@ -101,8 +206,10 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
         const ctrl = new AbortController();
         jobs.set(jobId, ctrl);
         if (cancelledEarly.delete(jobId)) ctrl.abort(new OcrError('CANCELLED', 'Cancelled.'));
+        let pipeline: OcrPipeline | undefined;
         try {
-          const pipeline = await pipelineFor(req.precision);
+          pipeline = await pipelineFor(req.precision);
+          users.set(pipeline, (users.get(pipeline) ?? 0) + 1);
           let pages = req.pages;
           const skip = new Set(req.skipPages ?? []);
           if (skip.size > 0) {
@@ -126,6 +233,7 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
           throw e;
         } finally {
           jobs.delete(jobId);
+          if (pipeline) release(pipeline);
         }
       },
 
@@ -140,6 +248,15 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
 
       async renderPage(req): Promise<RenderedPageImage> {
         return viewer.render(req.input, req.pageIndex, req.dpi, req.format ?? 'png');
+      },
+
+      async cancelEngineBuild() {
+        return { cancelled: cancelBuild() };
+      },
+
+      async invalidateEngineCache() {
+        cancelBuild();
+        return { removed: deps.engines ? await deps.engines.invalidate(baseOptions ?? {}) : 0 };
       },
 
       async dispose() {

@@ -5,9 +5,8 @@ import type { DetBox, DetResult, OcrSession } from '../stages.js';
 import type { Point, Quad, RgbImage } from '../types.js';
 import { RunScratch } from '../image/contours.js';
 import { convexIntersectionArea, getMiniBoxes, polygonArea, quadBounds } from '../image/geometry.js';
-import { resizeBilinear } from '../image/resize.js';
 import { boxesFromBitmap, DEFAULT_DB_POSTPROCESS_OPTIONS, filterTagDetRes, type DbPostProcessOptions } from './db-postprocess.js';
-import { DET_SIZE_MULTIPLE_PX, normalizeToTensor, planDetResize, type PixelRegion } from './det-preprocess.js';
+import { DET_SIZE_MULTIPLE_PX, detPreprocess, normalizeToTensor, resizeForDet, type DetDownscale, type PixelRegion } from './det-preprocess.js';
 
 /** PaddleOCR det_limit_side_len: the longest side of one detector input (a tile, or the page when not tiling). */
 export const DEFAULT_DET_MAX_SIDE_LEN_PX = 960;
@@ -22,10 +21,16 @@ export const DEFAULT_TILE_OVERLAP_PX = 160;
 export const AUTO_SHORT_SIDE_PX = 1152;
 /** Never more detector pixels than this for one page (bounded time and memory on 10 000-px screenshots). */
 export const MAX_DET_PIXELS = 40e6;
-/** Median box thickness (detector px) outside [TOO_THIN, TOO_THICK] triggers one re-run at a corrected scale. */
+/**
+ * Box thickness (shorter side, detector px) the model handles well: about 15…64 (tests/bench/det-resolution.ts
+ * --sweep: lines of 9–64 px em are found whole; at 96 px em half of them break up). Outside, one re-run at a
+ * corrected scale.
+ */
 const TOO_THIN_PX = 15;
 const TOO_THICK_PX = 64;
-const THICK_TARGET_PX = 32;
+/** Re-run target for the thickest text (90th percentile), and the thinnest (10th) must stay above this. */
+const THICK_TARGET_PX = 48;
+const THIN_FLOOR_PX = 16;
 /** Boxes of small text stop getting thinner below ≈ 13 px (unclip of a tiny kernel): scale up by this. */
 const THIN_TEXT_UPSCALE = 1.75;
 const MAX_AUTO_SCALE = 2;
@@ -40,6 +45,7 @@ export interface ResolvedDetectionOptions extends DbPostProcessOptions {
   scale: number | undefined;
   tileOverlapPx: number;
   padToShapeBuckets: boolean;
+  downscale: DetDownscale;
 }
 
 /**
@@ -105,6 +111,7 @@ export function resolveDetectionOptions(opts: DetectionOptions = {}): ResolvedDe
     scale: opts.scale,
     tileOverlapPx: opts.tileOverlapPx ?? DEFAULT_TILE_OVERLAP_PX,
     padToShapeBuckets: opts.padToShapeBuckets ?? false,
+    downscale: (opts as { downscale?: DetDownscale }).downscale ?? 'bilinear',
   };
   const bad = (msg: string): never => {
     throw new OcrError('INVALID_ARGUMENT', `Invalid detection option: ${msg}`);
@@ -121,11 +128,6 @@ export function resolveDetectionOptions(opts: DetectionOptions = {}): ResolvedDe
 
 function ceilTo(v: number, m: number): number {
   return Math.max(m, Math.ceil(v / m) * m);
-}
-
-function median(values: number[]): number {
-  const v = values.slice().sort((a, b) => a - b);
-  return v.length ? v[v.length >> 1]! : NaN;
 }
 
 export class TextDetector {
@@ -161,11 +163,16 @@ export class TextDetector {
     const scale = this.#opts.scale ?? autoScale(image.width, image.height);
     const first = await this.runAtScale(image, scale);
     if (this.#opts.scale !== undefined || first.boxes.length === 0) return first;
-    // 3. Text far thicker or thinner than the model's range: one re-run at a corrected scale.
-    const thicknessPx = median(first.boxes.map((b) => getMiniBoxes(b.quad.flat()).sside)) * scale;
+    // 3. Text far thinner or thicker than the model's range: one re-run at a corrected scale. Thin: most lines
+    //    (median) too thin. Thick: the thickest tenth too thick, as long as the thinnest tenth stays readable.
+    const thickness = first.boxes.map((b) => getMiniBoxes(b.quad.flat()).sside * scale).sort((a, b) => a - b);
+    const pct = (p: number) => thickness[Math.min(thickness.length - 1, Math.floor(p * thickness.length))]!;
     let rescale = scale;
-    if (thicknessPx > TOO_THICK_PX) rescale = scale * (THICK_TARGET_PX / thicknessPx);
-    else if (thicknessPx < TOO_THIN_PX) rescale = Math.min(scale * THIN_TEXT_UPSCALE, MAX_AUTO_SCALE, Math.sqrt(MAX_DET_PIXELS / (image.width * image.height)));
+    if (pct(0.5) < TOO_THIN_PX) {
+      rescale = Math.min(scale * THIN_TEXT_UPSCALE, MAX_AUTO_SCALE, Math.sqrt(MAX_DET_PIXELS / (image.width * image.height)));
+    } else if (pct(0.9) > TOO_THICK_PX) {
+      rescale = scale * Math.max(THICK_TARGET_PX / pct(0.9), THIN_FLOOR_PX / pct(0.1));
+    }
     rescale = Math.max(rescale, DET_SIZE_MULTIPLE_PX / Math.max(image.width, image.height));
     if (Math.abs(Math.log(rescale / scale)) < Math.log(1.2)) return first;
     const second = await this.runAtScale(image, rescale);
@@ -182,22 +189,35 @@ export class TextDetector {
 
   /** PaddleOCR as is: one pass at resize_image_type0('max', maxSideLen), stretched to multiples of 32. */
   async #runPaddle(image: RgbImage): Promise<DetResult> {
+    // 1. Resize + normalise into the reused buffer (padded up to a shape bucket when asked).
     const t0 = performance.now();
-    const plan = planDetResize(image.width, image.height, this.#opts.maxSideLen, 'max');
-    const resized = plan.resizeW === image.width && plan.resizeH === image.height ? image : resizeBilinear(image, plan.resizeW, plan.resizeH);
-    const run = await this.#runRegion(resized, { x: 0, y: 0, width: plan.resizeW, height: plan.resizeH }, true, t0);
+    const { tensor, plan } = detPreprocess(
+      image,
+      {
+        limitSideLenPx: this.#opts.maxSideLen,
+        limitType: 'max',
+        tensorSize: (w, h) => this.#tensorSize({ x: 0, y: 0, width: w, height: h }, true),
+        downscale: this.#opts.downscale,
+      },
+      this.#buffer,
+    );
+    if (tensor.data.buffer !== this.#buffer?.buffer) this.#buffer = tensor.data;
+    // 2. Run.
     const t1 = performance.now();
+    const out = await this.#session.run(tensor);
+    const t2 = performance.now();
+    // 3. DB post-process over the resized image's part of the map, mapped back through the map/source ratio.
+    const map = { data: out.data, width: out.dims[3] ?? tensor.dims[3]!, height: out.dims[2] ?? tensor.dims[2]!, validWidth: plan.resizeW, validHeight: plan.resizeH };
     const boxes = boxesFromBitmap(
-      run.map,
+      map,
       { scaleX: image.width / plan.resizeW, scaleY: image.height / plan.resizeH, offsetX: 0, offsetY: 0, maxX: image.width, maxY: image.height },
       this.#opts,
       this.#scratch,
     );
-    const out = filterTagDetRes(boxes, image.width, image.height);
     return {
-      boxes: out,
-      timings: { preMs: run.preMs, runMs: run.runMs, postMs: performance.now() - t1 },
-      inputSizes: [run.inputSize],
+      boxes: filterTagDetRes(boxes, image.width, image.height),
+      timings: { preMs: t1 - t0, runMs: t2 - t1, postMs: performance.now() - t2 },
+      inputSizes: [{ width: tensor.dims[3]!, height: tensor.dims[2]! }],
     };
   }
 
@@ -213,7 +233,7 @@ export class TextDetector {
     const t0 = performance.now();
     const scaledW = Math.max(1, Math.round(image.width * scale));
     const scaledH = Math.max(1, Math.round(image.height * scale));
-    const scaled = scaledW === image.width && scaledH === image.height ? image : resizeBilinear(image, scaledW, scaledH);
+    const scaled = resizeForDet(image, scaledW, scaledH, this.#opts.downscale);
     const sx = scaledW / image.width, sy = scaledH / image.height;
     timings.preMs += performance.now() - t0;
 
@@ -296,7 +316,9 @@ export class TextDetector {
  *   same line seen twice in an overlap, or a piece of a line next to the whole line.
  */
 export function mergeTileBoxes(runs: readonly Omit<TileRun, 'region'>[], marginPx: number): DetBox[] {
-  interface Item { box: DetBox; tile: number; area: number; fragment: boolean }
+  interface Item { box: DetBox; tile: number; area: number; fragment: boolean; b: ReturnType<typeof quadBounds> }
+  // Cheap rejection before any polygon clipping: pages hold hundreds of boxes.
+  const meet = (a: Item, c: Item) => a.b.minX <= c.b.maxX && c.b.minX <= a.b.maxX && a.b.minY <= c.b.maxY && c.b.minY <= a.b.maxY;
   const whole: Item[] = [];
   const fragments: Item[] = [];
   runs.forEach((run, tile) => {
@@ -308,7 +330,7 @@ export function mergeTileBoxes(runs: readonly Omit<TileRun, 'region'>[], marginP
         || (e.top && b.minY <= r.y0 + m)
         || (e.right && b.maxX >= r.x1 - 1 - m)
         || (e.bottom && b.maxY >= r.y1 - 1 - m);
-      (cut ? fragments : whole).push({ box, tile, area: polygonArea(box.quad), fragment: cut });
+      (cut ? fragments : whole).push({ box, tile, area: polygonArea(box.quad), fragment: cut, b });
     }
   });
 
@@ -319,7 +341,7 @@ export function mergeTileBoxes(runs: readonly Omit<TileRun, 'region'>[], marginP
   for (let i = 0; i < fragments.length; i++) {
     for (let j = i + 1; j < fragments.length; j++) {
       const a = fragments[i]!, b = fragments[j]!;
-      if (a.tile === b.tile || convexIntersectionArea(a.box.quad, b.box.quad) <= 0) continue;
+      if (a.tile === b.tile || !meet(a, b) || convexIntersectionArea(a.box.quad, b.box.quad) <= 0) continue;
       const union = getMiniBoxes([...a.box.quad.flat(), ...b.box.quad.flat()]).sside;
       if (union <= 1.25 * Math.max(sside[i]!, sside[j]!) + 2) parent[find(j)] = find(i);
     }
@@ -342,7 +364,7 @@ export function mergeTileBoxes(runs: readonly Omit<TileRun, 'region'>[], marginP
     const areaSum = group.reduce((s, g) => s + g.area, 0);
     const score = areaSum > 0 ? group.reduce((s, g) => s + g.box.score * g.area, 0) / areaSum : group[0]!.box.score;
     // A joined box belongs to no single tile.
-    candidates.push({ box: { quad: rounded, score }, tile: -1, area: polygonArea(rounded), fragment: false });
+    candidates.push({ box: { quad: rounded, score }, tile: -1, area: polygonArea(rounded), fragment: false, b: quadBounds(rounded) });
   }
 
   // 2. Largest first; drop what another tile's kept box mostly covers (fragments go more readily).
@@ -350,7 +372,7 @@ export function mergeTileBoxes(runs: readonly Omit<TileRun, 'region'>[], marginP
   const kept: Item[] = [];
   for (const item of candidates) {
     const limit = item.fragment ? 0.5 : 0.6;
-    const covered = item.area > 0 && kept.some((k) => (k.tile !== item.tile || k.tile < 0) && convexIntersectionArea(k.box.quad, item.box.quad) >= limit * item.area);
+    const covered = item.area > 0 && kept.some((k) => (k.tile !== item.tile || k.tile < 0) && meet(k, item) && convexIntersectionArea(k.box.quad, item.box.quad) >= limit * item.area);
     if (!covered) kept.push(item);
   }
   return kept.map((k) => k.box);

@@ -44,15 +44,27 @@ export interface RecBatchingOptions {
    * each run as wide as int(48 × max w/h), narrower crops zero-padded. With buckets: crops are grouped
    * by the largest bucket ≤ their own Paddle width and each fills its bucket exactly (squeezed by
    * ≥ 1/growth); crops narrower than the first bucket are padded to it as Paddle pads to 320. A crop's
-   * tensor row then depends on nothing but the crop, so the text never changes with batch size or EP.
+   * tensor row then depends on nothing but the crop: the text does not change with the batch size, and
+   * every EP gets the same tensors.
    */
   widthBucketsPx: readonly number[] | null;
   /**
-   * Allowed tensor batch sizes, ascending, last = batchSize; a short batch is padded up to the next
-   * one with blank rows (GPU shape stability). null = no blank rows (what a CPU wants).
+   * Allowed tensor batch sizes, ascending; a short run is padded with blank rows up to the next one
+   * (GPU shape stability; TextRecognizer uses [batchSize] on GPU EPs: one row count per width). null =
+   * no blank rows (what a CPU wants).
    */
   batchSizeBuckets: readonly number[] | null;
+  /**
+   * Bucketed mode: at most this many tensor columns per run (rows × width), so wide buckets run fewer
+   * rows. The output alone is rows × W/8 × 6625 floats (26.5 KB per 8 px time step): 24 rows of a 7104 px
+   * line would be 565 MB. Default DEFAULT_REC_MAX_BATCH_WIDTH_PX. The cap depends only on the width,
+   * so each width keeps a single row count.
+   */
+  maxBatchWidthPx?: number;
 }
+
+/** rows × width per run: ≤ 54 MB of output; batches of 6 stay whole up to 2730 px wide. */
+export const DEFAULT_REC_MAX_BATCH_WIDTH_PX = 16384;
 
 export interface RecBatchPlan {
   /** Indices into the caller's crop list, in the order of the tensor's rows. */
@@ -103,13 +115,6 @@ export function bucketBatchSize(n: number, buckets: readonly number[] | null): n
   return n;
 }
 
-/** Batch-size buckets for a GPU: batchSize, ¼ of it, 1/16 …, and 1 — at most ~4 shapes per width. */
-export function defaultBatchSizeBuckets(batchSize: number): number[] {
-  const out = new Set<number>([batchSize, 1]);
-  for (let b = batchSize; b > 1; b = Math.ceil(b / 4)) out.add(b);
-  return [...out].sort((a, b) => a - b);
-}
-
 /**
  * Paddle's width for a crop inside a batch of width paddleImgWPx: min(ceil(48·w/h), imgW), exactly
  * resize_norm_img.
@@ -146,15 +151,17 @@ export function planRecBatches(sizes: readonly { width: number; height: number }
   }
 
   // Bucketed: sorted order keeps each bucket's crops contiguous; cut at bucket changes and at batchSize.
+  const maxBatchWidthPx = opts.maxBatchWidthPx ?? DEFAULT_REC_MAX_BATCH_WIDTH_PX;
   let start = 0;
   while (start < order.length) {
     const imgWPx = bucketImgWidth(paddleImgWidth(ratios[order[start]!]!), buckets);
+    const maxRows = Math.max(1, Math.min(batchSize, Math.floor(maxBatchWidthPx / imgWPx)));
     let end = start + 1;
-    while (end < order.length && end - start < batchSize && bucketImgWidth(paddleImgWidth(ratios[order[end]!]!), buckets) === imgWPx) end++;
+    while (end < order.length && end - start < maxRows && bucketImgWidth(paddleImgWidth(ratios[order[end]!]!), buckets) === imgWPx) end++;
     const cropIndices = order.slice(start, end);
     plans.push({
       cropIndices,
-      rows: bucketBatchSize(cropIndices.length, opts.batchSizeBuckets),
+      rows: Math.min(bucketBatchSize(cropIndices.length, opts.batchSizeBuckets), Math.max(maxRows, cropIndices.length)),
       paddleImgWPx: paddleImgWidth(ratios[cropIndices[cropIndices.length - 1]!]!),
       imgWPx,
       // min(ceil(48·w/h), bucket): a crop narrower than the first bucket keeps its width and is padded

@@ -135,13 +135,41 @@ function longestBlankRun(blank: Uint8Array, fromPx: number, toPx: number): numbe
   return best;
 }
 
+/** Tokens at least this long (letters, digits, punctuation) with this many letters may hide a lost space. */
+export const LONG_TOKEN_CHARS = 9;
+const LONG_TOKEN_LETTERS = 6;
+
+/** eligible[i]: a space may be inserted between chars i and i+1. */
+function eligiblePairs(chars: readonly RecChar[], glued: boolean): boolean[] {
+  const eligible = new Array<boolean>(chars.length).fill(glued);
+  if (glued) return eligible;
+  let start = 0;
+  for (let i = 0; i <= chars.length; i++) {
+    if (i < chars.length && chars[i]!.text !== ' ') continue;
+    const token = chars.slice(start, i).map((c) => c.text);
+    const letters = token.filter((t) => /\p{L}/u.test(t) && !CJK.test(t)).length;
+    if (token.length >= LONG_TOKEN_CHARS && letters >= LONG_TOKEN_LETTERS) for (let k = start; k < i - 1; k++) eligible[k] = true;
+    start = i + 1;
+  }
+  // In prose a comma or semicolon before a letter, and a full stop before a capital, end a word.
+  for (let k = 0; k + 1 < chars.length; k++) {
+    const a = chars[k]!.text;
+    const b = chars[k + 1]!.text;
+    if ((/^[,;]$/u.test(a) && /^\p{L}$/u.test(b)) || (a === '.' && /^\p{Lu}$/u.test(b))) eligible[k] = true;
+  }
+  return eligible;
+}
+
 /**
  * Inserts the word spaces the recogniser dropped. `image` is the crop exactly as recognised (upright);
  * character extents are fractions of its width. Returns the result unchanged when nothing is missing.
  */
 export function recoverSpaces(image: RgbImage, result: RecResult, options: SpaceRecoveryOptions = {}): RecResult {
   const chars = result.chars;
-  if (chars.length < 2 || !looksGlued(result.text)) return result;
+  if (chars.length < 2) return result;
+  // Where to look: everywhere on a glued line, else only inside suspiciously long tokens.
+  const eligible = eligiblePairs(chars, looksGlued(result.text));
+  if (!eligible.some(Boolean)) return result;
   const profile = inkProfile(image);
   if (profile.textHeightPx < 4) return result;
   const minToHeight = options.minGapToHeight ?? DEFAULT_MIN_GAP_TO_HEIGHT;
@@ -169,7 +197,7 @@ export function recoverSpaces(image: RgbImage, result: RecResult, options: Space
   for (const g of gaps) {
     const a = chars[g.index]!.text;
     const b = chars[g.index + 1]!.text;
-    if (!MAY_END_WORD.test(a) || !MAY_START_WORD.test(b) || (DIGIT.test(a) && DIGIT.test(b))) continue;
+    if (!eligible[g.index] || !MAY_END_WORD.test(a) || !MAY_START_WORD.test(b) || (DIGIT.test(a) && DIGIT.test(b))) continue;
     if (g.gapPx >= minGapPx) insertAfter.add(g.index);
   }
   if (insertAfter.size === 0) return result;

@@ -12,7 +12,6 @@ import {
   ResizeScratch,
   TensorArena,
   cropRatio,
-  defaultBatchSizeBuckets,
   planRecBatches,
   writeRecBatch,
   type RecBatchingOptions,
@@ -28,9 +27,12 @@ export interface TextRecognizerOptions {
   widthBucketsPx?: readonly number[] | null;
   /**
    * Tensor batch-size buckets; a short batch is padded with blank rows up to the next. Default: none on
-   * the CPU EP (blank rows are pure waste there), batchSize/¼/1/16…/1 on GPU EPs (fewer shapes to tune).
+   * the CPU EP (blank rows are pure waste there); [batchSize] on GPU EPs, so every width bucket is one
+   * shape (a new shape costs the CUDA EP ~1 s of tuning, a few blank rows cost it next to nothing).
    */
   batchSizeBuckets?: readonly number[] | null;
+  /** Bucketed mode: cap on rows × width per run (see RecBatchingOptions.maxBatchWidthPx). */
+  maxBatchWidthPx?: number;
 }
 
 export interface RecRunOptions {
@@ -67,12 +69,17 @@ export class TextRecognizer {
     const batching: RecBatchingOptions = {
       batchSize,
       widthBucketsPx: opts.widthBucketsPx === undefined ? DEFAULT_REC_WIDTH_BUCKETS_PX : opts.widthBucketsPx,
-      batchSizeBuckets: opts.batchSizeBuckets === undefined ? (onCpu ? null : defaultBatchSizeBuckets(batchSize)) : opts.batchSizeBuckets,
+      batchSizeBuckets: opts.batchSizeBuckets === undefined ? (onCpu ? null : [batchSize]) : opts.batchSizeBuckets,
+      ...(opts.maxBatchWidthPx === undefined ? {} : { maxBatchWidthPx: opts.maxBatchWidthPx }),
     };
-    const probeW = batching.widthBucketsPx?.[0] ?? REC_MIN_IMG_W_PX;
+    // The probe has the shape a run of short lines will have here, so on a GPU it doubles as that warm-up.
+    const probe = planRecBatches([{ width: REC_MIN_IMG_W_PX, height: REC_IMG_H_PX }], batching)[0]!;
     let dims: readonly number[];
     try {
-      ({ dims } = await session.run({ data: new Float32Array(3 * REC_IMG_H_PX * probeW), dims: [1, 3, REC_IMG_H_PX, probeW] }));
+      ({ dims } = await session.run({
+        data: new Float32Array(probe.rows * 3 * REC_IMG_H_PX * probe.imgWPx),
+        dims: [probe.rows, 3, REC_IMG_H_PX, probe.imgWPx],
+      }));
     } catch (cause) {
       throw new OcrError('MODEL_LOAD_FAILED', `The recognition model failed its first run: ${(cause as Error).message}`, { cause });
     }
@@ -123,21 +130,27 @@ export class TextRecognizer {
   }
 
   /**
-   * Runs blank tensors of every given shape so a GPU EP tunes them before the first page (each new
-   * shape costs the CUDA EP ~1 s once). Returns the shapes run.
+   * Runs blank tensors of the shapes lines of the given widths will run at, so a GPU EP tunes them
+   * before the first page (each new shape costs the CUDA EP ~1 s, once per session). Default: the
+   * width buckets up to 2368 px (w/h ≤ 49, nearly every line of a page). Returns the shapes run.
    */
-  async warmUp(
-    widthsPx: readonly number[] = this.batching.widthBucketsPx ?? [REC_MIN_IMG_W_PX],
-    batchSizes: readonly number[] = this.batching.batchSizeBuckets ?? [this.batching.batchSize],
-  ): Promise<number[][]> {
+  async warmUp(widthsPx: readonly number[] = (this.batching.widthBucketsPx ?? [REC_MIN_IMG_W_PX]).filter((w) => w <= 2368)): Promise<number[][]> {
     const shapes: number[][] = [];
+    const seen = new Set<string>();
     for (const w of widthsPx) {
-      for (const n of batchSizes) {
-        const dims = [n, 3, REC_IMG_H_PX, w];
-        const input = this.#arena.view(n * 3 * REC_IMG_H_PX * w);
-        input.fill(0);
-        await this.#session.run({ data: input, dims });
-        shapes.push(dims);
+      const counts = this.batching.batchSizeBuckets ?? [this.batching.batchSize];
+      for (const n of counts) {
+        // Plan n crops of exactly this width, so rows and width are what run() would use.
+        for (const plan of planRecBatches(Array.from({ length: n }, () => ({ width: w, height: REC_IMG_H_PX })), this.batching)) {
+          const dims = [plan.rows, 3, REC_IMG_H_PX, plan.imgWPx];
+          const key = dims.join('x');
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const input = this.#arena.view(plan.rows * 3 * REC_IMG_H_PX * plan.imgWPx);
+          input.fill(0);
+          await this.#session.run({ data: input, dims });
+          shapes.push(dims);
+        }
       }
     }
     return shapes;

@@ -5,10 +5,10 @@ import ort from 'onnxruntime-node';
 import { OcrError } from '../errors.js';
 import type { OcrSession, TensorData } from '../stages.js';
 import type { ExecutionProviderName, StageProvider } from '../types.js';
-import { EngineCache } from './engine-cache.js';
+import type { EngineCache } from './engine-cache.js';
 import type { PlannedProvider, ProviderPlan } from './execution-providers.js';
 import { profileCovers, type ShapeProfile } from './trt/trtexec-command.js';
-import { convertModelToFp16, getFp16Model, type Fp16Options } from './fp16.js';
+import type { Fp16Options } from './fp16.js';
 
 export interface CreateSessionOptions {
   stage: 'det' | 'cls' | 'rec';
@@ -250,7 +250,10 @@ async function resolveModel(
   opts: CreatePlannedSessionOptions,
 ): Promise<{ source: string | Uint8Array; label: string }> {
   if (c.model === 'fp16') {
+    // Loaded on first need: the converter pulls in protobufjs, which CPU-only callers never need.
+    const { convertModelToFp16, getFp16Model } = await import('./fp16.js');
     if (opts.cache) {
+      const { EngineCache } = await import('./engine-cache.js');
       const cache = typeof opts.cache === 'string' ? new EngineCache({ rootDir: opts.cache, log: opts.log }) : opts.cache;
       const r = await getFp16Model(modelPath, { cache, options: opts.fp16Options, stage: opts.stage });
       return { source: r.path, label: r.path };

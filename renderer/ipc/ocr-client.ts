@@ -278,6 +278,8 @@ export interface OcrClient {
   exportDocuments(req: ExportRequest, edits: Record<string, Record<string, string>>): Promise<ExportOutcome>;
   engineInfo(): Promise<EngineState>;
   rebuildEngine(): Promise<EngineState>;
+  /** Stops running TensorRT engine builds (OCR carries on with the provider serving now). */
+  cancelEngineBuild(): Promise<{ cancelled: boolean }>;
   getSettings(): Promise<Settings>;
   setSettings(patch: Partial<Settings>): Promise<Settings>;
   /** An object URL for the page image (cached per page) and its size in page pixels. */
@@ -411,6 +413,10 @@ export function createOcrClient(t: Transport, download: DownloadSink = browserDo
     async rebuildEngine() {
       const info = await t.invoke('engine:rebuild', {});
       return { info, providers: providerAvailability(info) };
+    },
+
+    cancelEngineBuild() {
+      return t.invoke('engine:cancel-build', {});
     },
 
     getSettings() {

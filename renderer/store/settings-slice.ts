@@ -42,6 +42,8 @@ export interface SettingsActions {
   engineStatusReceived(status: EngineStatus): void;
   connectionChanged(state: 'open' | 'lost'): void;
   rebuildEngine(): Promise<void>;
+  /** Stops a running engine build; the worker then reports a fallback status, which clears the banner. */
+  cancelEngineBuild(): Promise<void>;
   compareCurrentPage(): Promise<void>;
   clearCompare(): void;
 }
@@ -136,6 +138,14 @@ export function createSettingsSlice(client: OcrClient): StateCreator<AppStore, [
         set({ settingsError: errorMessage(e) });
       } finally {
         set({ rebuilding: false });
+      }
+    },
+
+    async cancelEngineBuild() {
+      try {
+        await client.cancelEngineBuild();
+      } catch (e) {
+        set({ settingsError: errorMessage(e) });
       }
     },
 

@@ -6,7 +6,8 @@
  *   node --import tsx tests/bench/det-resolution.ts                 # all pages, all strategies
  *   node --import tsx tests/bench/det-resolution.ts --sweep         # recall vs text size at detector scale
  *   node --import tsx tests/bench/det-resolution.ts --pages a4-8pt,receipt --strategies paddle-960,auto
- *   ... --reps 2 (time = best of reps) --dump DIR (writes PNGs with boxes drawn)
+ *   ... --reps 2 (time = best of reps) --dump DIR (writes PNGs with boxes drawn) --misses (lists missed lines)
+ *   ... --rec: also crop + recognise every box (PP-OCRv4 rec) and print the page's word recall
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import { createCpuSession } from '../../engines/runtime/session.js';
 import { resolveModelPaths } from '../../engines/runtime/models.js';
 import { TextDetector } from '../../engines/det/text-detector.js';
 import { getMiniBoxes, quadBounds } from '../../engines/image/geometry.js';
+import { cropQuad } from '../../engines/image/crop.js';
+import { TextRecognizer } from '../../engines/rec/text-recognizer.js';
 import type { DetectionOptions } from '../../engines/api.js';
 import type { DetBox, OcrSession } from '../../engines/stages.js';
 import type { RgbImage } from '../../engines/types.js';
@@ -38,6 +41,8 @@ export interface SyntheticPage {
   note: string;
   image: RgbImage;
   lines: GtLine[];
+  /** Every word drawn on the page (for the end-to-end word recall of --rec). */
+  words: string[];
 }
 
 const WORDS = (
@@ -75,6 +80,7 @@ function escapeMarkup(s: string): string {
 }
 
 interface RenderedBlock {
+  text: string;
   rgba: Buffer;
   width: number;
   height: number;
@@ -103,15 +109,34 @@ async function renderBlock(text: string, font: string, dpi: number, color: strin
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) if (data[(y * w + x) * 4 + 3]! > 96) rowInk[y]!++;
   }
-  const lines: RenderedBlock['lines'] = [];
+  // Ink bands; a band much taller than the others is two lines whose descenders and ascenders touch: split it
+  // at its emptiest row near the middle.
+  const bands: [number, number][] = [];
   let y = 0;
   while (y < h) {
     while (y < h && rowInk[y] === 0) y++;
     if (y >= h) break;
     const y0 = y;
     while (y < h && rowInk[y]! > 0) y++;
+    bands.push([y0, y]);
+  }
+  const typical = bands.map(([a, b]) => b - a).sort((a, b) => a - b)[bands.length >> 1] ?? 0;
+  const split: [number, number][] = [];
+  const pending = bands.slice().reverse();
+  while (pending.length) {
+    const [a, b] = pending.pop()!;
+    if (typical > 0 && b - a > 1.6 * typical) {
+      let cut = a + Math.round(typical * 0.6), best = Infinity;
+      for (let r = a + Math.round(typical * 0.6); r < b - Math.round(typical * 0.4); r++) if (rowInk[r]! < best) { best = rowInk[r]!; cut = r; }
+      pending.push([cut, b], [a, cut]);
+      continue;
+    }
+    split.push([a, b]);
+  }
+  const lines: RenderedBlock['lines'] = [];
+  for (const [y0, y1] of split) {
     let x0 = w, x1 = 0;
-    for (let yy = y0; yy < y; yy++) {
+    for (let yy = y0; yy < y1; yy++) {
       for (let x = 0; x < w; x++) {
         if (data[(yy * w + x) * 4 + 3]! > 96) {
           if (x < x0) x0 = x;
@@ -119,17 +144,19 @@ async function renderBlock(text: string, font: string, dpi: number, color: strin
         }
       }
     }
-    lines.push({ x0, y0, x1, y1: y });
+    lines.push({ x0, y0, x1, y1 });
   }
-  return { rgba: data, width: w, height: h, lines };
+  return { text, rgba: data, width: w, height: h, lines };
 }
 
 class PageBuilder {
   readonly composites: sharp.OverlayOptions[] = [];
   readonly lines: GtLine[] = [];
+  readonly words: string[] = [];
   constructor(readonly width: number, readonly height: number, readonly background = '#ffffff') {}
 
   place(block: RenderedBlock, left: number, top: number, column: number, text = ''): void {
+    this.words.push(...block.text.split(/\s+/).filter(Boolean));
     this.composites.push({ input: block.rgba, raw: { width: block.width, height: block.height, channels: 4 }, left, top });
     for (const l of block.lines) this.lines.push({ x0: left + l.x0, y0: top + l.y0, x1: left + l.x1, y1: top + l.y1, column, text });
   }
@@ -144,7 +171,7 @@ class PageBuilder {
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { name, note, image: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, lines: this.lines };
+    return { name, note, image: { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, lines: this.lines, words: this.words };
   }
 }
 
@@ -277,6 +304,39 @@ async function a4LowResPage(seed: number): Promise<SyntheticPage> {
   return page.build('a4-150dpi', 'A4 150 dpi 1240×1754, 1 col, 10 pt');
 }
 
+/** A phone-photo-sized poster (3024 × 4032) with 90–260 px text: big text the first auto pass sees too thick. */
+async function posterPage(seed: number): Promise<SyntheticPage> {
+  const rand = mulberry32(seed);
+  const W = 3024, H = 4032;
+  const page = new PageBuilder(W, H, '#f4efe6');
+  let y = 200;
+  for (const [size, n] of [[260, 2], [160, 3], [90, 12]] as const) {
+    for (let i = 0; i < n; i++) {
+      const font = DOC_FONTS[Math.floor(rand() * DOC_FONTS.length)]!;
+      const b = await renderBlock(sentence(rand, size > 200 ? 2 : size > 100 ? 3 : 5).slice(0, -1), `${font} Bold ${size}`, 72, '#202020');
+      if (y + b.height > H - 150 || b.width > W - 200) continue;
+      page.place(b, 150, y, 0);
+      y += Math.round(b.height * 1.25);
+    }
+  }
+  return page.build('poster', 'poster 3024×4032, 90–260 px text');
+}
+
+/** A small 800 × 600 image with 14–24 px text (already what PaddleOCR sees at scale 1). */
+async function smallPage(seed: number): Promise<SyntheticPage> {
+  const rand = mulberry32(seed);
+  const page = new PageBuilder(800, 600);
+  let y = 30;
+  while (y < 540) {
+    const size = 14 + Math.floor(rand() * 11);
+    const b = await renderBlock(sentence(rand, 4 + Math.floor(rand() * 5)), `${DOC_FONTS[Math.floor(rand() * 4)]!} ${size}`, 72, '#000000');
+    if (y + b.height > 580 || b.width > 760) break;
+    page.place(b, 30, y, 0);
+    y += b.height + 12;
+  }
+  return page.build('small', 'small 800×600, 14–24 px text');
+}
+
 /** Lines at several em sizes (px at detector scale) for the sensitivity sweep; column = size. */
 async function sweepPage(sizesPx: number[]): Promise<SyntheticPage> {
   const rand = mulberry32(7);
@@ -327,20 +387,23 @@ function interArea(a: { x0: number; y0: number; x1: number; y1: number }, b: { x
 const areaOf = (r: { x0: number; y0: number; x1: number; y1: number }) => (r.x1 - r.x0) * (r.y1 - r.y0);
 
 /**
- * found: lines matched one-to-one (greedy by IoU) to a detected box with IoU ≥ 0.5 between the line's ink box
- * and the detected quad's bounds. merged: boxes covering ≥ 30% of lines in two different columns.
- * falseBoxes: boxes covering < 10% ink of any line.
+ * found: lines matched one-to-one (greedy by IoU) to a detected box that holds ≥ 80% of the line's ink box and
+ * ≥ 30% of no other line (a box per line: not split, not bleeding into a neighbour, not merged). IoU with the
+ * ink box would punish the normal margin DB puts around small words. merged: boxes covering ≥ 30% of lines in
+ * two different columns. falseBoxes: boxes touching no line's ink box by ≥ 10%.
  */
 function scoreBoxes(lines: GtLine[], boxes: DetBox[], only?: (l: GtLine) => boolean): Score {
   const gts = only ? lines.filter(only) : lines;
   const rects = boxes.map(rectOf);
+  // Lines each box holds ≥ 30% of (for the "no other line" test).
+  const holds = rects.map((d) => lines.filter((g) => interArea(g, d) >= 0.3 * areaOf(g)));
   const pairs: { g: number; d: number; iou: number }[] = [];
   gts.forEach((g, gi) => {
     rects.forEach((d, di) => {
       const inter = interArea(g, d);
-      if (inter <= 0) return;
-      const iou = inter / (areaOf(g) + areaOf(d) - inter);
-      if (iou >= 0.5) pairs.push({ g: gi, d: di, iou });
+      if (inter < 0.8 * areaOf(g)) return;
+      if (holds[di]!.some((o) => o !== g)) return;
+      pairs.push({ g: gi, d: di, iou: inter / (areaOf(g) + areaOf(d) - inter) });
     });
   });
   pairs.sort((a, b) => b.iou - a.iou);
@@ -359,17 +422,10 @@ function scoreBoxes(lines: GtLine[], boxes: DetBox[], only?: (l: GtLine) => bool
     if (inside >= 0.9 * areaOf(g)) covered++;
   }
   let merged = 0, falseBoxes = 0;
-  for (const d of rects) {
-    const cols = new Set<number>();
-    let touched = false;
-    for (const g of lines) {
-      const inter = interArea(g, d);
-      if (inter >= 0.3 * areaOf(g)) cols.add(g.column);
-      if (inter >= 0.1 * areaOf(g) || inter >= 0.1 * areaOf(d)) touched = true;
-    }
-    if (cols.size > 1) merged++;
-    if (!touched) falseBoxes++;
-  }
+  rects.forEach((d, di) => {
+    if (new Set(holds[di]!.map((g) => g.column)).size > 1) merged++;
+    if (!lines.some((g) => interArea(g, d) >= 0.1 * Math.min(areaOf(g), areaOf(d)))) falseBoxes++;
+  });
   return { lines: gts.length, found: gUsed.size, covered, merged, falseBoxes, meanIou: gUsed.size ? iouSum / gUsed.size : 0 };
 }
 
@@ -381,12 +437,17 @@ type Strategy = { name: string; options: DetectionOptions };
 
 const STRATEGIES: Strategy[] = [
   { name: 'paddle-960', options: { tiling: 'off', maxSideLen: 960 } },
+  { name: 'paddle-960-area', options: { tiling: 'off', maxSideLen: 960, downscale: 'area' } as DetectionOptions },
   { name: 'paddle-1600', options: { tiling: 'off', maxSideLen: 1600 } },
   { name: 'paddle-2560', options: { tiling: 'off', maxSideLen: 2560 } },
+  { name: 'tiles@0.35', options: { scale: 0.35 } },
   { name: 'tiles@0.5', options: { scale: 0.5 } },
+  { name: 'tiles@0.6', options: { scale: 0.6 } },
   { name: 'tiles@0.75', options: { scale: 0.75 } },
   { name: 'tiles@1', options: { scale: 1 } },
   { name: 'auto', options: {} },
+  { name: 'auto-area', options: { downscale: 'area' } as DetectionOptions },
+  { name: 'tiles@0.35-area', options: { scale: 0.35, downscale: 'area' } as DetectionOptions },
   { name: 'auto-t1280', options: { maxSideLen: 1280 } },
   { name: 'auto-t640', options: { maxSideLen: 640, tileOverlapPx: 128 } },
   { name: 'auto-1pass', options: { maxSideLen: 8192 } },
@@ -409,6 +470,30 @@ async function dumpPng(dir: string, file: string, page: SyntheticPage, boxes: De
     .toFile(path.join(dir, file));
 }
 
+/** Word as compared for recall: lower case, no surrounding punctuation. */
+function normWord(w: string): string {
+  return w.toLowerCase().replace(/^[^\p{L}\p{N}€$#]+|[^\p{L}\p{N}%]+$/gu, '');
+}
+
+/**
+ * Fraction of the page's words of ≥ 4 characters found in the recognised text. PP-OCRv4 rec drops most spaces
+ * in Latin text, so words are looked up as substrings of each line's text (spaces removed), each occurrence
+ * used once.
+ */
+function wordRecall(truth: string[], recognisedLines: string[]): number {
+  let stream = '|' + recognisedLines.map((t) => t.toLowerCase().replace(/\s+/g, '')).join('|') + '|';
+  const want = truth.map(normWord).filter((w) => w.length >= 4);
+  let hit = 0;
+  for (const w of want) {
+    const at = stream.indexOf(w);
+    if (at >= 0) {
+      hit++;
+      stream = stream.slice(0, at) + '#' + stream.slice(at + w.length);
+    }
+  }
+  return want.length ? hit / want.length : 1;
+}
+
 async function timeRun(det: TextDetector, image: RgbImage, reps: number) {
   let best: Awaited<ReturnType<TextDetector['run']>> | undefined;
   let bestTotal = Infinity;
@@ -428,7 +513,11 @@ async function timeRun(det: TextDetector, image: RgbImage, reps: number) {
 }
 
 async function main(): Promise<void> {
-  const session: OcrSession = await createCpuSession(resolveModelPaths().det, { stage: 'det' });
+  const paths = resolveModelPaths();
+  const session: OcrSession = await createCpuSession(paths.det, { stage: 'det' });
+  const recognizer = process.argv.includes('--rec')
+    ? await TextRecognizer.create(await createCpuSession(paths.rec, { stage: 'rec' }), paths.dict)
+    : undefined;
   const reps = Number(arg('reps') ?? 1);
   const dump = arg('dump');
   if (dump) mkdirSync(dump, { recursive: true });
@@ -463,9 +552,11 @@ async function main(): Promise<void> {
     ['a4-150dpi', () => a4LowResPage(4)],
     ['receipt', () => receiptPage(5)],
     ['screenshot', () => screenshotPage(6)],
+    ['poster', () => posterPage(8)],
+    ['small', () => smallPage(9)],
   ];
   const strategies = STRATEGIES.filter((s) => !wantStrategies || wantStrategies.includes(s.name));
-  console.log('page        | strategy    | found/lines  | recall | covered | merged | false | IoU  | det ms (pre+run+post)      | cpu ms | inputs');
+  console.log('page        | strategy        | found/lines  | recall | covered | merged | false | IoU  | det ms (pre+run+post)      | cpu ms | inputs');
   for (const [name, build] of builders) {
     if (wantPages && !wantPages.includes(name)) continue;
     const page = await build();
@@ -474,14 +565,31 @@ async function main(): Promise<void> {
       const { res, cpuMs } = await timeRun(det, page.image, reps);
       const s = scoreBoxes(page.lines, res.boxes);
       const t = res.timings;
+      let words = '';
+      if (recognizer) {
+        const rec = await recognizer.run(res.boxes.map((b) => cropQuad(page.image, b.quad).image));
+        words = ` | words ${wordRecall(page.words, rec.results.map((r) => r.text)).toFixed(3)}`;
+      }
       const sizes = new Map<string, number>();
       for (const i of res.inputSizes) sizes.set(`${i.width}x${i.height}`, (sizes.get(`${i.width}x${i.height}`) ?? 0) + 1);
       console.log(
-        `${name.padEnd(11)} | ${strat.name.padEnd(11)} | ${`${s.found}/${s.lines}`.padStart(12)} | ${(s.found / s.lines).toFixed(3)}  | ${(s.covered / s.lines).toFixed(3)}   | ${String(s.merged).padStart(6)} | ${String(s.falseBoxes).padStart(5)} | ${s.meanIou.toFixed(2)} | ` +
+        `${name.padEnd(11)} | ${strat.name.padEnd(15)} | ${`${s.found}/${s.lines}`.padStart(12)} | ${(s.found / s.lines).toFixed(3)}  | ${(s.covered / s.lines).toFixed(3)}   | ${String(s.merged).padStart(6)} | ${String(s.falseBoxes).padStart(5)} | ${s.meanIou.toFixed(2)} | ` +
           `${(t.preMs + t.runMs + t.postMs).toFixed(0).padStart(6)} (${t.preMs.toFixed(0)}+${t.runMs.toFixed(0)}+${t.postMs.toFixed(0)})`.padEnd(26) +
-          ` | ${cpuMs.toFixed(0).padStart(6)} | ${[...sizes].map(([k, n]) => `${n}×${k}`).join(' ')}`,
+          ` | ${cpuMs.toFixed(0).padStart(6)} | ${[...sizes].map(([k, n]) => `${n}×${k}`).join(' ')}${words}`,
       );
       if (dump) await dumpPng(dump, `${name}-${strat.name}.png`, page, res.boxes);
+      if (process.argv.includes('--misses')) {
+        for (const g of page.lines) {
+          let best = 0, bestBox = '';
+          for (const b of res.boxes) {
+            const d = rectOf(b);
+            const inter = interArea(g, d);
+            const iou = inter / (areaOf(g) + areaOf(d) - inter);
+            if (iou > best) { best = iou; bestBox = `${d.x0},${d.y0}-${d.x1},${d.y1}`; }
+          }
+          if (best < 0.3) console.log(`  miss ${g.x0},${g.y0}-${g.x1},${g.y1} (${g.x1 - g.x0}×${g.y1 - g.y0}) best IoU ${best.toFixed(2)} ${bestBox}`);
+        }
+      }
     }
   }
   await session.dispose();

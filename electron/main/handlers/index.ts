@@ -315,7 +315,14 @@ export function createHandlers(deps: HandlerDeps): InvokeHandlers {
     },
 
     async 'engine:rebuild'() {
+      // Cached TensorRT engines and FP16 models go first (the worker knows the cache folder), so the
+      // restarted worker rebuilds them; a worker that cannot answer still gets restarted.
+      await host.request('invalidateEngineCache', {}).catch(() => undefined);
       return host.restart();
+    },
+
+    async 'engine:cancel-build'() {
+      return host.request('cancelEngineBuild', {});
     },
 
     async 'settings:get'() {

@@ -10,8 +10,8 @@
  *  --memPoolSize=workspace:<size>M, --builderOptimizationLevel=0..5, --timingCacheFile=<path>
  *  --skipInference (build and save only), --noTF32, --fp16, --verbose
  */
+import { createHash } from 'node:crypto';
 import type { Precision } from '../../types.js';
-import { sha256Hex } from '../onnx-model.js';
 
 export type TrtStage = 'det' | 'cls' | 'rec';
 
@@ -104,15 +104,14 @@ export function profileKey(profiles: ShapeProfile[]): string {
 
 /** Hash of the flags that change the engine (not paths or verbosity), part of the cache key. */
 export function buildRecipe(o: Pick<TrtexecBuildOptions, 'precision' | 'builderOptimizationLevel' | 'workspaceMiB' | 'noTF32' | 'extraArgs'>): string {
-  return `trtexec-${sha256Hex(
-    JSON.stringify({
-      precision: o.precision,
-      level: o.builderOptimizationLevel ?? null,
-      ws: o.workspaceMiB ?? null,
-      noTF32: o.noTF32 ?? o.precision === 'fp32',
-      extra: o.extraArgs ?? [],
-    }),
-  ).slice(0, 12)}`;
+  const canonical = JSON.stringify({
+    precision: o.precision,
+    level: o.builderOptimizationLevel ?? null,
+    ws: o.workspaceMiB ?? null,
+    noTF32: o.noTF32 ?? o.precision === 'fp32',
+    extra: o.extraArgs ?? [],
+  });
+  return `trtexec-${createHash('sha256').update(canonical).digest('hex').slice(0, 12)}`;
 }
 
 /** Does `dims` fall inside the profile (every axis within min..max)? */

@@ -121,6 +121,9 @@ export function EngineBuildBanner(): ReactNode {
         <span className="small" data-testid="engine-build-eta">
           {etaMs !== undefined ? `about ${formatDuration(etaMs)} left` : 'first build: no estimate yet'}
         </span>
+        <button type="button" data-testid="engine-build-cancel" onClick={() => void getAppStore().getState().cancelEngineBuild()}>
+          Cancel build
+        </button>
       </div>
       <div
         className="progress"
@@ -134,7 +137,7 @@ export function EngineBuildBanner(): ReactNode {
         <div className={`progress-bar${percent === undefined ? ' is-indeterminate' : ''}`} style={{ width: percent === undefined ? '30%' : `${percent}%` }} />
       </div>
       <p className="small muted">
-        Built once per GPU, precision and driver, then cached. Documents wait in the queue until it is ready.
+        Built once per GPU, precision and driver, then cached. OCR keeps running on the current provider meanwhile.
       </p>
       {status.logTail.length > 0 && (
         <pre className="log-tail" data-testid="engine-build-log">

@@ -139,4 +139,19 @@ describe('TextDetector on the real PP-OCRv4 det model (ORT CPU)', () => {
     assert.equal(result.inputSizes.length, 6);
     assertOneBoxPerLine(placed, result.boxes);
   });
+
+  test('padding inputs up to the GPU shape buckets (white) finds the same boxes', async () => {
+    const { image, placed } = await renderPage(1280, 720, lines);
+    const plain = await (await TextDetector.create(session)).run(image);
+    const bucketed = await TextDetector.create(session, { padToShapeBuckets: true });
+    const padded = await bucketed.run(image);
+    const allowed = new Set(bucketed.shapeBuckets.map(([h, w]) => `${w}x${h}`));
+    for (const s of padded.inputSizes) assert.ok(allowed.has(`${s.width}x${s.height}`), `input ${s.width}x${s.height}`);
+    assertOneBoxPerLine(placed, padded.boxes);
+    assert.equal(padded.boxes.length, plain.boxes.length);
+    for (const b of padded.boxes) {
+      const twin = plain.boxes.find((p) => iou(boxRect(p), boxRect(b)) > 0.9);
+      assert.ok(twin, `no twin for ${JSON.stringify(b.quad)}`);
+    }
+  });
 });

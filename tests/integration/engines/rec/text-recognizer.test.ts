@@ -74,6 +74,15 @@ describe('TextRecognizer on the real PP-OCRv4 model (ORT CPU)', () => {
     assert.ok(out.batchShapes.filter(([, , , w]) => !DEFAULT_REC_WIDTH_BUCKETS_PX.includes(w!)).length >= 5);
   });
 
+  test('GPU-style batching: warmUp() runs exactly the shapes later runs use, one per width', async () => {
+    const gpuStyle = await TextRecognizer.create(session, resolveModelPaths().dict, { batchSize: 4, batchSizeBuckets: [4] });
+    const warmed = new Set((await gpuStyle.warmUp(DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= 1152))).map((d) => d.join('x')));
+    const out = await gpuStyle.run(clean);
+    assert.deepEqual(out.results.map((r) => r.text), cleanTexts);
+    for (const d of out.batchShapes) assert.ok(warmed.has(d.join('x')), `${d.join('x')} was warmed`);
+    assert.ok(out.batchShapes.every(([n]) => n === 4));
+  });
+
   test('confidence is PaddleOCR\'s mean max-probability and high on clean text', async () => {
     for (const r of cleanResults) {
       assert.ok(r.confidence > 0.9 && r.confidence <= 1, String(r.confidence));

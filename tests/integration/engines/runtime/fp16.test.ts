@@ -54,7 +54,8 @@ describe('FP16 conversion of the real models, run on the CPU EP', () => {
   test('det: loads, runs, probability map within tolerance, same boxes', async () => {
     const { model, report } = convertModelToFp16(readFileSync(models.det));
     assert.equal(report.foldedBatchNorms, 3);
-    assert.deepEqual([...new Set(report.blockedNodes.map((b) => b.opType))], ['Resize']);
+    // Resize (onnxconverter-common's list) and Clip (no fp16 kernel on the CUDA EP) stay fp32.
+    assert.deepEqual([...new Set(report.blockedNodes.map((b) => b.opType))].sort(), ['Clip', 'Resize']);
     const r = await validateCandidate({ reference: await cpuSession(models.det, 'det'), candidate: await cpuSession(model, 'det'), inputs: inputs.det });
     assert.equal(r.ok, true, r.reason);
     assert.ok(r.metrics.meanAbsDiff! < 1e-3, `mean |Δ| ${r.metrics.meanAbsDiff}`);

@@ -66,6 +66,7 @@ const CASES: { [K in InvokeChannel]: { good: unknown[]; bad: unknown[] } } = {
   },
   'engine:info': { good: [{}], bad: [{ verbose: true }] },
   'engine:rebuild': { good: [{}], bad: [{ force: 1 }] },
+  'engine:cancel-build': { good: [{}], bad: [{ stage: 'det' }] },
   'settings:get': { good: [{}], bad: [{ key: 'ep' }] },
   'settings:set': {
     good: [{}, { ep: 'cuda' }, { precision: 'fp16', detMaxSideLen: 1280 }, { ep: 'auto', precision: 'fp32', detMaxSideLen: 960 }],

@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DEFAULT_REC_MAX_BATCH_WIDTH_PX,
   DEFAULT_REC_WIDTH_BUCKETS_PX,
   ResizeScratch,
   TensorArena,
   bucketBatchSize,
   bucketImgWidth,
-  defaultBatchSizeBuckets,
   geometricWidthBuckets,
   paddleImgWidth,
   planRecBatches,
@@ -124,15 +124,31 @@ describe('width buckets', () => {
   });
 });
 
-describe('batch-size buckets', () => {
+describe('batch-size buckets and the rows × width cap', () => {
   test('short runs are padded with blank rows up to the next bucket', () => {
-    assert.deepEqual(defaultBatchSizeBuckets(32), [1, 2, 8, 32]);
-    assert.deepEqual(defaultBatchSizeBuckets(6), [1, 2, 6]);
     assert.equal(bucketBatchSize(5, [1, 2, 8, 32]), 8);
     assert.equal(bucketBatchSize(5, null), 5);
     const plans = planRecBatches(sizes([3, 3, 3]), { ...BUCKETED, batchSize: 32, batchSizeBuckets: [1, 2, 8, 32] });
     assert.equal(plans[0]!.rows, 8);
     assert.equal(plans[0]!.cropIndices.length, 3);
+  });
+
+  test('GPU style [batchSize]: one row count per width, fewer rows for wide buckets', () => {
+    const ratios = [3, 3, 2848 / 48, 2848 / 48, 7104 / 48];
+    const plans = planRecBatches(sizes(ratios), { ...BUCKETED, batchSize: 24, batchSizeBuckets: [24] });
+    assert.deepEqual(plans.map((p) => [p.imgWPx, p.rows, p.cropIndices.length]), [
+      [320, 24, 2],
+      [2848, Math.floor(DEFAULT_REC_MAX_BATCH_WIDTH_PX / 2848), 2],
+      [7104, Math.floor(DEFAULT_REC_MAX_BATCH_WIDTH_PX / 7104), 1],
+    ]);
+    for (const p of plans) assert.ok(p.rows * p.imgWPx <= DEFAULT_REC_MAX_BATCH_WIDTH_PX);
+  });
+
+  test('the cap splits a wide bucket into several runs but never below one row', () => {
+    const plans = planRecBatches(sizes([60, 60, 60, 60]), { ...BUCKETED, batchSize: 6, maxBatchWidthPx: 5000 });
+    assert.deepEqual(plans.map((p) => p.cropIndices.length), [1, 1, 1, 1]); // 60·48 = 2880 → bucket 2848
+    const one = planRecBatches(sizes([400]), { ...BUCKETED, maxBatchWidthPx: 100 });
+    assert.equal(one[0]!.rows, 1);
   });
 });
 

@@ -85,3 +85,17 @@ test('normalizeLatinPunctuation maps fullwidth forms in Latin text, keeps them b
   assert.equal(normalizeLatinPunctuation(mk('readFile（path，limit）')).text, 'readFile(path,limit)');
   assert.equal(normalizeLatinPunctuation(mk('你好，世界')).text, '你好，世界');
 });
+
+test('recoverSpaces looks inside long tokens of an otherwise spaced line', () => {
+  const { image, chars } = fakeLine('beyond_the_breakwater_for');
+  // The recogniser kept the first space only: "beyond thebreakwaterfor".
+  const seen: RecChar[] = [...chars.slice(0, 6), { text: ' ', startFrac: chars[5]!.endFrac, endFrac: chars[6]!.startFrac, confidence: 0.9 }, ...chars.slice(6)];
+  const r = recoverSpaces(image, result(seen));
+  assert.equal(r.text, 'beyond the breakwater for');
+});
+
+test('recoverSpaces does not split a long word that has no gap', () => {
+  const { image, chars } = fakeLine('a_replacement');
+  const seen: RecChar[] = [chars[0]!, { text: ' ', startFrac: chars[0]!.endFrac, endFrac: chars[1]!.startFrac, confidence: 0.9 }, ...chars.slice(1)];
+  assert.equal(recoverSpaces(image, result(seen)).text, 'a replacement');
+});

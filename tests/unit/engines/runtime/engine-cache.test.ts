@@ -237,15 +237,20 @@ describe('locking', () => {
     await assert.rejects(cache.lookup(key()), (e: unknown) => e instanceof LockBusyError && /held by pid \d+ .*test holder/.test((e as Error).message));
   });
 
-  // Real processes writing to one cache directory at the same time.
-  function runWriter(dir: string, shape: string, holdMs: number): Promise<{ code: number; out: string }> {
-    const script = `
+  // Real processes writing to one cache directory at the same time. Each loads the module, says READY,
+  // and waits for a "go" file, so their put() calls really overlap however slow the machine is.
+  function runWriters(dir: string, shapes: string[], holdMs: number): Promise<{ code: number; out: string }[]> {
+    const go = path.join(dir, 'go');
+    const script = (shape: string) => `
       import { EngineCache, LockBusyError } from ${JSON.stringify(cacheModule)};
+      import { existsSync } from 'node:fs';
       import { writeFile } from 'node:fs/promises';
       import path from 'node:path';
       const cache = new EngineCache({ rootDir: ${JSON.stringify(dir)}, lockTimeoutMs: 20000 });
       const key = ${JSON.stringify(key())};
       key.shapeProfile = ${JSON.stringify(shape)};
+      console.log('READY');
+      while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 5));
       try {
         const e = await cache.put(key, async (d) => {
           await writeFile(path.join(d, 'model.engine'), Buffer.alloc(300, 3));
@@ -256,17 +261,26 @@ describe('locking', () => {
       } catch (err) {
         console.log((err instanceof LockBusyError ? 'BUSY ' : 'ERR ') + err.message);
       }`;
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (c) => (out += c));
-      child.on('close', (code) => resolve({ code: code ?? -1, out: out.trim() }));
-    });
+    let ready = 0;
+    return Promise.all(
+      shapes.map(
+        (shape) =>
+          new Promise<{ code: number; out: string }>((resolve) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(shape)], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            child.stdout.on('data', (c) => {
+              out += c;
+              if (/READY/.test(String(c)) && ++ready === shapes.length) void writeFile(go, '');
+            });
+            child.on('close', (code) => resolve({ code: code ?? -1, out: out.replace('READY', '').trim() }));
+          }),
+      ),
+    );
   }
 
   test('four processes adding entries at once: all four land, manifest stays valid', async () => {
     const dir = freshDir();
-    const results = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((s) => runWriter(dir, s, 100)));
+    const results = await runWriters(dir, ['p1', 'p2', 'p3', 'p4'], 100);
     for (const r of results) assert.match(r.out, /^OK [0-9a-f]{24}$/, r.out);
     const cache = new EngineCache({ rootDir: dir });
     assert.equal((await cache.list()).length, 4);
@@ -275,7 +289,7 @@ describe('locking', () => {
 
   test('two processes building the same key: one builds, the other is told who is building', async () => {
     const dir = freshDir();
-    const results = await Promise.all([runWriter(dir, 'same', 1500), runWriter(dir, 'same', 1500)]);
+    const results = await runWriters(dir, ['same', 'same'], 500);
     const outs = results.map((r) => r.out).sort();
     assert.match(outs[0]!, /^BUSY Cache lock .*held by pid \d+/);
     assert.match(outs[1]!, /^OK /);

@@ -128,6 +128,15 @@ describe('per-stage choice', () => {
     assert.deepEqual(order(plan({ preference: 'cpu' })), ['cpu']);
   });
 
+  test('WebGPU runs FP32 unless FP16 is allowed (FP16 failed validation there)', () => {
+    const p = plan({ stage: 'det', precision: 'fp16' });
+    const w = p.candidates.find((c) => c.provider === 'webgpu')!;
+    assert.deepEqual([w.precision, w.model], ['fp32', 'original']);
+    assert.match(w.notes.join(' '), /failed validation/);
+    const w2 = plan({ stage: 'det', precision: 'fp16', webgpuFp16: true }).candidates.find((c) => c.provider === 'webgpu')!;
+    assert.deepEqual([w2.precision, w2.model], ['fp16', 'fp16']);
+  });
+
   test('FP16 on CPU only when measured faster', () => {
     const p = plan({ preference: 'cpu', precision: 'fp16', cpuFp16Faster: true });
     assert.equal(p.candidates[0]!.precision, 'fp16');

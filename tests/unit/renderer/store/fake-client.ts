@@ -95,6 +95,10 @@ export class FakeClient implements OcrClient {
     this.#record('rebuildEngine');
     return this.engine;
   }
+  async cancelEngineBuild(): Promise<{ cancelled: boolean }> {
+    this.#record('cancelEngineBuild');
+    return { cancelled: true };
+  }
   async getSettings(): Promise<Settings> {
     this.#record('getSettings');
     return this.settings;

@@ -26,7 +26,7 @@ function feed(name: string): { parser: TrtexecProgressParser; events: TrtexecPro
 
 describe('TrtexecProgressParser', () => {
   test('an info-level FP16 det build goes through every phase in order and finishes at 1', () => {
-    const { parser, events } = feed('trtexec-det-fp16-info.log');
+    const { parser, events } = feed('trtexec-det-fp16-info.txt');
     const phases = [...new Set(events.map((e) => e.phase))];
     assert.deepEqual(phases, ['starting', 'parsing', 'optimizing', 'tuning', 'finalizing', 'saving', 'done']);
     const fractions = events.map((e) => e.fraction ?? 0);
@@ -40,7 +40,7 @@ describe('TrtexecProgressParser', () => {
   });
 
   test('a verbose rec build reports per-layer fractions against the optimised layer count', () => {
-    const { parser, events } = feed('trtexec-rec-verbose-excerpt.log');
+    const { parser, events } = feed('trtexec-rec-verbose-excerpt.txt');
     assert.equal(parser.facts.layerCount, 6);
     assert.equal(parser.facts.layersCosted, 6);
     const tuning = events.filter((e) => e.phase === 'tuning' && /Tuning layer/.test(e.message));
@@ -52,7 +52,7 @@ describe('TrtexecProgressParser', () => {
   });
 
   test('a failed build ends in "failed" with the line that names the cause', () => {
-    const { parser, events } = feed('trtexec-failed.log');
+    const { parser, events } = feed('trtexec-failed.txt');
     assert.equal(parser.facts.failed, true);
     assert.equal(events.at(-1)!.phase, 'failed');
     assert.match(events.at(-1)!.message, /Error Code 2: OutOfMemory/);
