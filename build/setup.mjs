@@ -15,9 +15,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function run(label, cmd, args, { env = {}, optional = false, timeoutMs } = {}) {
+function run(label, cmd, args, { env = {}, unset = [], optional = false, timeoutMs } = {}) {
   console.log(`\n> ${label}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env }, timeout: timeoutMs, shell: process.platform === 'win32' });
+  const childEnv = { ...process.env, ...env };
+  for (const k of unset) delete childEnv[k];
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: childEnv, timeout: timeoutMs, shell: process.platform === 'win32' });
   const ok = r.status === 0;
   if (!ok) {
     const why = r.error ? r.error.message : `exit code ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
@@ -42,9 +44,16 @@ if (process.env.LUCID_SKIP_DOWNLOADS === '1') {
   notes.push(electronOk ? 'Electron binary installed: `npm start` opens the desktop app.' :
     'Electron binary not installed (no network?). The CLI and `npm run serve` work; run `npm run setup` again when connected for the desktop app.');
   if (os.platform() === 'linux' && os.arch() === 'x64') {
-    const ortDir = 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64';
-    const cudaOk = existsSync(path.join(root, ortDir, 'libonnxruntime_providers_cuda.so')) ||
-      run('ONNX Runtime CUDA/TensorRT EP libraries (optional)', process.execPath, ['node_modules/onnxruntime-node/script/install.js'], { optional: true, timeoutMs: 600_000, env: { ONNXRUNTIME_NODE_INSTALL: '' } });
+    const cudaLib = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so');
+    if (!existsSync(cudaLib)) {
+      // `npm run` passes .npmrc's onnxruntime_node_install=skip down as an environment variable: drop it here.
+      run('ONNX Runtime CUDA/TensorRT EP libraries (optional)', process.execPath, ['node_modules/onnxruntime-node/script/install.js'], {
+        optional: true,
+        timeoutMs: 600_000,
+        unset: ['npm_config_onnxruntime_node_install', 'ONNXRUNTIME_NODE_INSTALL', 'ONNXRUNTIME_NODE_INSTALL_CUDA'],
+      });
+    }
+    const cudaOk = existsSync(cudaLib);
     notes.push(cudaOk ? 'CUDA EP libraries present: `--ep cuda` can run on an NVIDIA GPU with CUDA and cuDNN 9.' :
       'CUDA EP libraries not installed (no network?): GPU runs use WebGPU where available, else the CPU.');
   }

@@ -32,7 +32,20 @@ import {
 
 const require = createRequire(import.meta.url);
 const ORT_VERSION: string = require('onnxruntime-node/package.json').version;
-const LUCID_VERSION: string = require('../package.json').version;
+const LUCID_VERSION: string = findOwnVersion();
+
+/** Our package.json sits one folder up from the sources and two from the build (dist/engines/). */
+function findOwnVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = require(rel) as { name?: string; version?: string };
+      if (pkg.name === 'lucid-ocr' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return '0.0.0';
+}
 
 /** PaddleOCR's drop_score: lines recognised with a lower mean confidence are noise more often than text. */
 export const DEFAULT_DROP_SCORE = 0.5;

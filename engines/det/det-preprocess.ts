@@ -2,7 +2,7 @@
 // NormalizeImage, ToCHWImage) as run by tools/infer/predict_det.py.
 import type { TensorData } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { resizeArea, resizeBilinear } from '../image/resize.js';
+import { resizeBilinear } from '../image/resize.js';
 
 /** The network downsamples by 32: input sides must be multiples of it. */
 export const DET_SIZE_MULTIPLE_PX = 32;
@@ -139,17 +139,6 @@ export interface DetPreprocessOptions {
    */
   tensorSize?: (resizeW: number, resizeH: number) => { width: number; height: number };
   padMode?: DetPadMode;
-  /** Resize used when the image shrinks: cv2's bilinear (PaddleOCR) or area averaging (keeps thin strokes). */
-  downscale?: DetDownscale;
-}
-
-/** How the page is shrunk for the detector. */
-export type DetDownscale = 'bilinear' | 'area';
-
-/** Resizes with the chosen filter (area averaging only applies when both sides shrink). */
-export function resizeForDet(image: RgbImage, width: number, height: number, downscale: DetDownscale = 'bilinear'): RgbImage {
-  if (width === image.width && height === image.height) return image;
-  return downscale === 'area' ? resizeArea(image, width, height) : resizeBilinear(image, width, height);
 }
 
 export interface DetPreprocessResult {
@@ -167,7 +156,7 @@ export function detPreprocess(image: RgbImage, opts: DetPreprocessOptions, out?:
   if (image.width + image.height < 64) {
     plan = { srcW: image.width, srcH: image.height, resizeW: image.width, resizeH: image.height, ratioH: 1, ratioW: 1 };
   }
-  const resized = resizeForDet(image, plan.resizeW, plan.resizeH, opts.downscale);
+  const resized = plan.resizeW === image.width && plan.resizeH === image.height ? image : resizeBilinear(image, plan.resizeW, plan.resizeH);
   const size = opts.tensorSize?.(plan.resizeW, plan.resizeH) ?? {
     width: Math.max(plan.resizeW, DET_SIZE_MULTIPLE_PX),
     height: Math.max(plan.resizeH, DET_SIZE_MULTIPLE_PX),

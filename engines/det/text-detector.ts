@@ -6,7 +6,8 @@ import type { Point, Quad, RgbImage } from '../types.js';
 import { RunScratch } from '../image/contours.js';
 import { convexIntersectionArea, getMiniBoxes, polygonArea, quadBounds } from '../image/geometry.js';
 import { boxesFromBitmap, DEFAULT_DB_POSTPROCESS_OPTIONS, filterTagDetRes, type DbPostProcessOptions } from './db-postprocess.js';
-import { DET_SIZE_MULTIPLE_PX, detPreprocess, normalizeToTensor, resizeForDet, type DetDownscale, type PixelRegion } from './det-preprocess.js';
+import { DET_SIZE_MULTIPLE_PX, detPreprocess, normalizeToTensor, type PixelRegion } from './det-preprocess.js';
+import { resizeBilinear } from '../image/resize.js';
 
 /** PaddleOCR det_limit_side_len: the longest side of one detector input (a tile, or the page when not tiling). */
 export const DEFAULT_DET_MAX_SIDE_LEN_PX = 960;
@@ -22,18 +23,14 @@ export const AUTO_SHORT_SIDE_PX = 1152;
 /** Never more detector pixels than this for one page (bounded time and memory on 10 000-px screenshots). */
 export const MAX_DET_PIXELS = 40e6;
 /**
- * Box thickness (shorter side, detector px) the model handles well: about 15…64 (tests/bench/det-resolution.ts
- * --sweep: lines of 9–64 px em are found whole; at 96 px em half of them break up). Outside, one re-run at a
- * corrected scale.
+ * Box thickness (shorter side, detector px) above which text is too big for the model: tests/bench/
+ * det-resolution.ts --sweep finds lines of 9–64 px em whole, but half of those at 96 px em break up. When the
+ * thickest tenth of the boxes is above this, the page is detected again at a smaller scale.
  */
-const TOO_THIN_PX = 15;
 const TOO_THICK_PX = 64;
 /** Re-run target for the thickest text (90th percentile), and the thinnest (10th) must stay above this. */
 const THICK_TARGET_PX = 48;
 const THIN_FLOOR_PX = 16;
-/** Boxes of small text stop getting thinner below ≈ 13 px (unclip of a tiny kernel): scale up by this. */
-const THIN_TEXT_UPSCALE = 1.75;
-const MAX_AUTO_SCALE = 2;
 
 /** How pages larger than maxSideLen are handled: tiles ('auto'), or PaddleOCR's shrink-to-fit ('off'). */
 export type DetTiling = 'auto' | 'off';
@@ -45,7 +42,6 @@ export interface ResolvedDetectionOptions extends DbPostProcessOptions {
   scale: number | undefined;
   tileOverlapPx: number;
   padToShapeBuckets: boolean;
-  downscale: DetDownscale;
 }
 
 /**
@@ -111,7 +107,6 @@ export function resolveDetectionOptions(opts: DetectionOptions = {}): ResolvedDe
     scale: opts.scale,
     tileOverlapPx: opts.tileOverlapPx ?? DEFAULT_TILE_OVERLAP_PX,
     padToShapeBuckets: opts.padToShapeBuckets ?? false,
-    downscale: (opts as { downscale?: DetDownscale }).downscale ?? 'bilinear',
   };
   const bad = (msg: string): never => {
     throw new OcrError('INVALID_ARGUMENT', `Invalid detection option: ${msg}`);
@@ -163,18 +158,19 @@ export class TextDetector {
     const scale = this.#opts.scale ?? autoScale(image.width, image.height);
     const first = await this.runAtScale(image, scale);
     if (this.#opts.scale !== undefined || first.boxes.length === 0) return first;
-    // 3. Text far thinner or thicker than the model's range: one re-run at a corrected scale. Thin: most lines
-    //    (median) too thin. Thick: the thickest tenth too thick, as long as the thinnest tenth stays readable.
+    // 3. Text too thick for the model (posters, slides, photos of signs): one re-run at a smaller scale that
+    //    brings the thickest tenth of the lines to THICK_TARGET_PX, keeping the thinnest tenth readable. (No
+    //    re-run for thin text: box thickness bottoms out at ≈ 13 px whatever the text size, so it cannot tell
+    //    6 pt from 10 pt; the first scale is chosen to cover 6 pt at 300 dpi instead.)
     const thickness = first.boxes.map((b) => getMiniBoxes(b.quad.flat()).sside * scale).sort((a, b) => a - b);
     const pct = (p: number) => thickness[Math.min(thickness.length - 1, Math.floor(p * thickness.length))]!;
-    let rescale = scale;
-    if (pct(0.5) < TOO_THIN_PX) {
-      rescale = Math.min(scale * THIN_TEXT_UPSCALE, MAX_AUTO_SCALE, Math.sqrt(MAX_DET_PIXELS / (image.width * image.height)));
-    } else if (pct(0.9) > TOO_THICK_PX) {
-      rescale = scale * Math.max(THICK_TARGET_PX / pct(0.9), THIN_FLOOR_PX / pct(0.1));
-    }
-    rescale = Math.max(rescale, DET_SIZE_MULTIPLE_PX / Math.max(image.width, image.height));
-    if (Math.abs(Math.log(rescale / scale)) < Math.log(1.2)) return first;
+    if (!(pct(0.9) > TOO_THICK_PX)) return first;
+    const rescale = Math.max(
+      scale * Math.max(THICK_TARGET_PX / pct(0.9), THIN_FLOOR_PX / pct(0.1)),
+      DET_SIZE_MULTIPLE_PX / Math.max(image.width, image.height),
+    );
+    // Not worth a second pass for a small change.
+    if (rescale > scale / 1.2) return first;
     const second = await this.runAtScale(image, rescale);
     return {
       boxes: second.boxes,
@@ -197,7 +193,6 @@ export class TextDetector {
         limitSideLenPx: this.#opts.maxSideLen,
         limitType: 'max',
         tensorSize: (w, h) => this.#tensorSize({ x: 0, y: 0, width: w, height: h }, true),
-        downscale: this.#opts.downscale,
       },
       this.#buffer,
     );
@@ -233,7 +228,7 @@ export class TextDetector {
     const t0 = performance.now();
     const scaledW = Math.max(1, Math.round(image.width * scale));
     const scaledH = Math.max(1, Math.round(image.height * scale));
-    const scaled = resizeForDet(image, scaledW, scaledH, this.#opts.downscale);
+    const scaled = scaledW === image.width && scaledH === image.height ? image : resizeBilinear(image, scaledW, scaledH);
     const sx = scaledW / image.width, sy = scaledH / image.height;
     timings.preMs += performance.now() - t0;
 

@@ -198,6 +198,8 @@ export function recoverSpaces(image: RgbImage, result: RecResult, options: Space
     const a = chars[g.index]!.text;
     const b = chars[g.index + 1]!.text;
     if (!eligible[g.index] || !MAY_END_WORD.test(a) || !MAY_START_WORD.test(b) || (DIGIT.test(a) && DIGIT.test(b))) continue;
+    // "gnuplot.info", "e.g.": a full stop before a small letter is not a sentence end.
+    if (a === '.' && /^\p{Ll}$/u.test(b)) continue;
     if (g.gapPx >= minGapPx) insertAfter.add(g.index);
   }
   if (insertAfter.size === 0) return result;

@@ -121,61 +121,69 @@ async function timeIt<T>(fn: () => Promise<T>, repeats: number): Promise<{ value
 async function pipelineMode(): Promise<void> {
   const gpuBefore = await gpuMemUsedMiB();
   const source = await PageSource.open(cfg.sources);
-  // 1. Cold start: process start → pipeline → first page result.
-  const tCreate = performance.now();
-  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
-  const createMs = performance.now() - tCreate;
   const first = await source.page(0);
-  const firstPage = await pipeline.recognizeImage(first.image, { index: 0 });
-  const firstPageAtMs = performance.now();
-  result.coldStart = {
-    createMs,
-    firstPageMs: firstPage.timings.totalMs,
-    sinceTimeOriginMs: firstPageAtMs,
-    sinceSpawnMs: Date.now() - cfg.spawnedAtMs,
-    uptimeS: process.uptime(),
-  };
-  result.providers = firstPage.providers;
-  result.deviations = await deviations(firstPage.providers);
-  result.info = pipeline.info();
-  save();
+  const texts: string[] = [];
+  result.providers = [];
+  // A pipeline that cannot be created is reported, and the forced-session sweep and comparison still run.
+  try {
+    // 1. Cold start: process start → pipeline → first page result.
+    const tCreate = performance.now();
+    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
+    const createMs = performance.now() - tCreate;
+    const firstPage = await pipeline.recognizeImage(first.image, { index: 0 });
+    const firstPageAtMs = performance.now();
+    result.coldStart = {
+      createMs,
+      firstPageMs: firstPage.timings.totalMs,
+      sinceTimeOriginMs: firstPageAtMs,
+      sinceSpawnMs: Date.now() - cfg.spawnedAtMs,
+      uptimeS: process.uptime(),
+    };
+    result.providers = firstPage.providers;
+    result.deviations = await deviations(firstPage.providers);
+    result.info = pipeline.info();
+    save();
 
-  // 2. Warm start: a second pipeline in the same process (libraries loaded, FP16 models cached).
-  const tWarm = performance.now();
-  const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
-  result.warmCreateMs = performance.now() - tWarm;
-  await second.dispose();
+    // 2. Warm start: a second pipeline in the same process (libraries loaded, FP16 models cached).
+    const tWarm = performance.now();
+    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
+    result.warmCreateMs = performance.now() - tWarm;
+    await second.dispose();
 
-  // 3. Timed pages: decode/render + OCR, one after another as a user's batch would run.
-  const pages: Page[] = [];
-  const latencies: number[] = [];
-  const t0 = performance.now();
-  for (let i = 1; i <= cfg.pages; i++) {
-    const tp = performance.now();
-    const { image, decodeMs } = await source.page(i);
-    const page = await pipeline.recognizeImage(image, { index: i });
-    page.timings.decodeMs = decodeMs;
-    page.timings.totalMs += decodeMs;
-    latencies.push(performance.now() - tp);
-    pages.push(page);
+    // 3. Timed pages: decode/render + OCR, one after another as a user's batch would run.
+    const pages: Page[] = [];
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    for (let i = 1; i <= cfg.pages; i++) {
+      const tp = performance.now();
+      const { image, decodeMs } = await source.page(i);
+      const page = await pipeline.recognizeImage(image, { index: i });
+      page.timings.decodeMs = decodeMs;
+      page.timings.totalMs += decodeMs;
+      latencies.push(performance.now() - tp);
+      pages.push(page);
+    }
+    const wallS = (performance.now() - t0) / 1000;
+    result.run = {
+      pages: pages.length,
+      wallS,
+      pagesPerS: pages.length / wallS,
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP95Ms: percentile(latencies, 95),
+      stageMeansMs: stageMeans(pages),
+      linesPerPage: mean(pages.map((p) => p.blocks.reduce((s, b) => s + b.lines.length, 0))),
+      imageSize: `${first.image.width}×${first.image.height}`,
+    };
+    result.gpuMemUsedMiB = await gpuMemUsedMiB();
+    result.gpuMemBeforeMiB = gpuBefore;
+    result.peakRssAfterRunMiB = peakRssMiB();
+    save();
+    texts.push(firstPage.text, ...pages.map((p) => p.text));
+    await pipeline.dispose();
+  } catch (e) {
+    result.pipelineError = String((e as Error)?.stack ?? e).slice(0, 1500);
+    save();
   }
-  const wallS = (performance.now() - t0) / 1000;
-  result.run = {
-    pages: pages.length,
-    wallS,
-    pagesPerS: pages.length / wallS,
-    latencyP50Ms: percentile(latencies, 50),
-    latencyP95Ms: percentile(latencies, 95),
-    stageMeansMs: stageMeans(pages),
-    linesPerPage: mean(pages.map((p) => p.blocks.reduce((s, b) => s + b.lines.length, 0))),
-    imageSize: `${first.image.width}×${first.image.height}`,
-  };
-  result.gpuMemUsedMiB = await gpuMemUsedMiB();
-  result.gpuMemBeforeMiB = gpuBefore;
-  result.peakRssAfterRunMiB = peakRssMiB();
-  save();
-  const texts = [firstPage.text, ...pages.map((p) => p.text)];
-  await pipeline.dispose();
 
   // 4. Recognition batch-size sweep on the crops of one page (this child's EP and precision, no gate).
   const recSession = await forcedSession('rec', cfg.precision).catch((e: Error) => e);
@@ -240,7 +248,7 @@ async function pipelineMode(): Promise<void> {
       cmp.detRecCer = cer(t32, t16);
       await Promise.all([det16.dispose(), rec32.dispose()]);
       // The real pipelines' page texts, when this configuration's pipeline really ran FP16.
-      if ((result.providers as Page['providers']).some((p) => p.precision === 'fp16')) {
+      if (texts.length && (result.providers as Page['providers']).some((p) => p.precision === 'fp16')) {
         const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir });
         const src = await PageSource.open(cfg.sources);
         const rates = [];

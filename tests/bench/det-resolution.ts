@@ -437,17 +437,15 @@ type Strategy = { name: string; options: DetectionOptions };
 
 const STRATEGIES: Strategy[] = [
   { name: 'paddle-960', options: { tiling: 'off', maxSideLen: 960 } },
-  { name: 'paddle-960-area', options: { tiling: 'off', maxSideLen: 960, downscale: 'area' } as DetectionOptions },
   { name: 'paddle-1600', options: { tiling: 'off', maxSideLen: 1600 } },
   { name: 'paddle-2560', options: { tiling: 'off', maxSideLen: 2560 } },
   { name: 'tiles@0.35', options: { scale: 0.35 } },
   { name: 'tiles@0.5', options: { scale: 0.5 } },
   { name: 'tiles@0.6', options: { scale: 0.6 } },
+  { name: 'tiles@0.72', options: { scale: 0.72 } },
   { name: 'tiles@0.75', options: { scale: 0.75 } },
   { name: 'tiles@1', options: { scale: 1 } },
   { name: 'auto', options: {} },
-  { name: 'auto-area', options: { downscale: 'area' } as DetectionOptions },
-  { name: 'tiles@0.35-area', options: { scale: 0.35, downscale: 'area' } as DetectionOptions },
   { name: 'auto-t1280', options: { maxSideLen: 1280 } },
   { name: 'auto-t640', options: { maxSideLen: 640, tileOverlapPx: 128 } },
   { name: 'auto-1pass', options: { maxSideLen: 8192 } },
@@ -546,6 +544,7 @@ async function main(): Promise<void> {
   const wantPages = arg('pages')?.split(',');
   const wantStrategies = arg('strategies')?.split(',');
   const builders: [string, () => Promise<SyntheticPage>][] = [
+    ['a4-6pt', () => a4Page(6, 10)],
     ['a4-8pt', () => a4Page(8, 1)],
     ['a4-10pt', () => a4Page(10, 2)],
     ['a4-12pt', () => a4Page(12, 3)],

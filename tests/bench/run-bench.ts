@@ -40,6 +40,8 @@ const pdfPages = Number(flag('pdf-pages') ?? (hasGpu ? 500 : quick ? 3 : 20));
 const batchSizes = (flag('batch-sizes') ?? '1,6,12,24,48').split(',').map(Number);
 const sweepLines = Number(flag('sweep-lines') ?? (quick ? 12 : 0));
 const sweepRepeats = Number(flag('sweep-repeats') ?? (quick ? 1 : 3));
+// The CPU EP takes seconds per page: on a GPU machine it gets fewer pages so the whole matrix fits one run.
+const cpuPages = Number(flag('cpu-pages') ?? (hasGpu ? Math.min(pages, 5) : pages));
 const dpi = 300;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const outFile = flag('out') ?? path.join(root, 'tests/.artifacts', `bench-${os.hostname()}-${stamp}.json`);
@@ -121,7 +123,7 @@ function markdown(report: Record<string, any>): string {
   L.push('');
   L.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.platform}, Node ${m.node}; GPU: ${m.gpus.length ? m.gpus.join('; ') : `none (${m.gpuReason ?? 'no nvidia-smi'})`}`);
   L.push(`Load average at start ${m.loadAvgStart.join(' / ')}, at end ${report.loadAvgEnd.join(' / ')} (1/5/15 min; other work shares this machine when it is > 0).`);
-  L.push(`Pages: ${report.pages} timed pages + 1 cold page per configuration, cycling ${report.sources.map((s: string) => path.basename(s)).join(', ')} (300 dpi A4, ${report.configs[0]?.run?.imageSize ?? '?'} px).`);
+  L.push(`Pages: ${report.pages} timed pages (CPU EP: ${report.cpuPages ?? report.pages}) + 1 cold page per configuration, cycling ${report.sources.map((s: string) => path.basename(s)).join(', ')} (300 dpi A4, ${report.configs[0]?.run?.imageSize ?? '?'} px).`);
   L.push('');
   L.push('## Whole pipeline (decode/render + det + cls + rec + layout), per configuration in a fresh process');
   L.push('');
@@ -130,7 +132,7 @@ function markdown(report: Record<string, any>): string {
   for (const c of report.configs) {
     const name = `${c.ep} ${c.precision}`;
     if (c.unavailable) { L.push(`| ${name} | not available: ${c.unavailable} |`); continue; }
-    if (c.error && !c.run) { L.push(`| ${name} | FAILED: ${String(c.error).split('\n')[0]} |`); continue; }
+    if ((c.error || c.pipelineError) && !c.run) { L.push(`| ${name} | FAILED: ${String(c.error ?? c.pipelineError).split('\n')[0]} |`); continue; }
     const ran = (c.providers ?? []).map((p: any) => `${p.provider}/${p.precision}`).join(', ');
     if (c.deviations?.length) {
       L.push(`| ${name} | FELL BACK: ${c.deviations.join(' · ')} | (numbers below are for what ran) |`);
@@ -162,7 +164,7 @@ function markdown(report: Record<string, any>): string {
     if (!x) continue;
     if (x.error && !x.detMap) { L.push(`| ${c.ep} | FAILED: ${x.error} |`); continue; }
     const pc = Array.isArray(x.pipelineCer) ? x.pipelineCer.map((r: any) => `${(r.rate * 100).toFixed(2)}%`).join(', ') : x.pipelineCer;
-    L.push(`| ${c.ep} | ${x.detInput?.join('×')} | ${f(x.detRunMs?.fp32)} → ${f(x.detRunMs?.fp16)} | ${e3(x.detMap?.maxAbs)} / ${e3(x.detMap?.meanAbs)} / ${e3(x.detMap?.medianAbs)} | ${e3(x.detMap?.maxRel)} / ${e3(x.detMap?.meanRel)} / ${e3(x.detMap?.medianRel)} | ${x.recInput?.join('×')} | ${f(x.recRunMs?.fp32)} → ${f(x.recRunMs?.fp16)} | ${e3(x.recProb?.maxAbs)} / ${e3(x.recProb?.meanAbs)} / ${e3(x.recProb?.medianAbs)} | ${e3(x.recProb?.maxRel)} / ${e3(x.recProb?.meanRel)} / ${e3(x.recProb?.medianRel)} | ${x.detRecCer ? `${(x.detRecCer.rate * 100).toFixed(2)}% (${x.detRecCer.errors}/${x.detRecCer.length})` : '–'} | ${pc ?? '–'} |`);
+    L.push(`| ${c.ep} | ${x.detInput?.join('×')} | ${f(x.detRunMs?.fp32)} → ${f(x.detRunMs?.fp16)} | ${e3(x.detMap?.maxAbs)} / ${e3(x.detMap?.meanAbs)} / ${e3(x.detMap?.medianAbs)} | ${e3(x.detMap?.maxRel)} / ${e3(x.detMap?.meanRel)} / ${e3(x.detMap?.medianRel)} | ${x.recInput?.join('×')} | ${f(x.recRunMs?.fp32)} → ${f(x.recRunMs?.fp16)} | ${e3(x.recProb?.maxAbs)} / ${e3(x.recProb?.meanAbs)} / ${e3(x.recProb?.medianAbs)} | ${e3(x.recProb?.maxRel)} / ${e3(x.recProb?.meanRel)} / ${e3(x.recProb?.medianRel)} | ${x.detRecCer ? `${(x.detRecCer.rate * 100).toFixed(2)}% (${x.detRecCer.errors}/${x.detRecCer.referenceLength})` : '–'} | ${pc ?? '–'} |`);
   }
   L.push('');
   L.push('Relative error = |fp32 − fp16| / max(|fp32|, 1e-3). det+rec text CER: FP32 det+rec vs FP16 det+rec on the first page (no cls/layout). Pipeline page CER: createOcrPipeline FP32 vs FP16 page texts, only where the FP16 pipeline really ran FP16.');
@@ -183,14 +185,32 @@ function markdown(report: Record<string, any>): string {
   return L.join('\n');
 }
 
-const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, pdfPages, batchSizes, sweepLines, sweepRepeats, sources, configs: [] };
+if (flag('render')) {
+  // Re-render the markdown of a saved (possibly partial) JSON report.
+  const r = JSON.parse(fs.readFileSync(flag('render')!, 'utf8'));
+  r.loadAvgEnd ??= ['?'];
+  console.log(markdown(r));
+  process.exit(0);
+}
+const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, batchSizes, sweepLines, sweepRepeats, sources, configs: [] };
 const available = await detectProviderAvailability();
 report.availability = { ortBackends: available.ortBackends, epLibraries: available.epLibraries, cudnn: available.cudnn, vulkan: available.vulkan };
 const save = () => {
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, JSON.stringify(report, null, 1));
 };
-for (const ep of eps) {
+async function runPdf(): Promise<void> {
+  // The many-page run on the first configuration that ran as asked (CUDA FP32 on the GPU machine).
+  const primary = report.configs.find((c: any) => c.run && !c.deviations?.length && c.precision === 'fp32') ?? report.configs.find((c: any) => c.run);
+  if (primary && pdfPages > 0) {
+    process.stderr.write(`bench: ${pdfPages}-page PDF on ${primary.ep} ${primary.precision} …\n`);
+    const pdfPath = await buildPdf(pdfPages);
+    const r = await runChild({ mode: 'pdf', ep: primary.ep, precision: primary.precision, pages: pdfPages, sources, dpi, batchSizes, compareFp16: false, pdfPath, sweepLines, sweepRepeats }, 'pdf');
+    report.pdf = { config: { ep: primary.ep, precision: primary.precision }, ...r };
+  } else report.pdf = { skipped: pdfPages > 0 ? 'no configuration ran' : '--pdf-pages 0' };
+}
+
+for (const [epIndex, ep] of eps.entries()) {
   for (const precision of precisions) {
     const label = `${ep}-${precision}`;
     const plan = planProviders({ stage: 'det', preference: ep, precision, available });
@@ -200,19 +220,16 @@ for (const ep of eps) {
       continue;
     }
     process.stderr.write(`bench: ${label} …\n`);
-    const r = await runChild({ mode: 'pipeline', ep, precision, pages, sources, dpi, batchSizes, compareFp16: true, sweepLines, sweepRepeats }, label);
+    const r = await runChild({ mode: 'pipeline', ep, precision, pages: ep === 'cpu' ? cpuPages : pages, sources, dpi, batchSizes, compareFp16: true, sweepLines, sweepRepeats }, label);
     report.configs.push({ ep, precision, ...r });
     save();
   }
+  // The many-page run right after the first EP (CUDA FP32 on the GPU machine), before the slow ones.
+  if (epIndex === 0) {
+    await runPdf();
+    save();
+  }
 }
-// The many-page run on the first configuration that ran as asked (CUDA FP32 on the GPU machine).
-const primary = report.configs.find((c: any) => c.run && !c.deviations?.length && c.precision === 'fp32') ?? report.configs.find((c: any) => c.run);
-if (primary && pdfPages > 0) {
-  process.stderr.write(`bench: ${pdfPages}-page PDF on ${primary.ep} ${primary.precision} …\n`);
-  const pdfPath = await buildPdf(pdfPages);
-  const r = await runChild({ mode: 'pdf', ep: primary.ep, precision: primary.precision, pages: pdfPages, sources, dpi, batchSizes, compareFp16: false, pdfPath, sweepLines, sweepRepeats }, 'pdf');
-  report.pdf = { config: { ep: primary.ep, precision: primary.precision }, ...r };
-} else report.pdf = { skipped: pdfPages > 0 ? 'no configuration ran' : '--pdf-pages 0' };
 report.loadAvgEnd = os.loadavg().map((v) => round(v, 2));
 report.finishedAt = new Date().toISOString();
 save();

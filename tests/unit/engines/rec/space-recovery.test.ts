@@ -99,3 +99,9 @@ test('recoverSpaces does not split a long word that has no gap', () => {
   const seen: RecChar[] = [chars[0]!, { text: ' ', startFrac: chars[0]!.endFrac, endFrac: chars[1]!.startFrac, confidence: 0.9 }, ...chars.slice(1)];
   assert.equal(recoverSpaces(image, result(seen)).text, 'a replacement');
 });
+
+test('recoverSpaces keeps domain names together', () => {
+  const { image, chars } = fakeLine('www._gnuplot._info');
+  // Wide gaps after each full stop, as in a proportional font; "www.gnuplot.info" must stay one word.
+  assert.equal(recoverSpaces(image, result(chars)).text, 'www.gnuplot.info');
+});
