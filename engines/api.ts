@@ -22,11 +22,10 @@ export interface DetectionOptions {
   /** Longest side, in pixels, the detector sees for one tile/page (PaddleOCR det_limit_side_len; default 960). */
   maxSideLen?: number;
   /**
-   * 'auto' (default): the page is scaled so its shorter side is ≈ 1152 px (never enlarged, never smaller than
-   * PaddleOCR's scale), cut into overlapping tiles of at most maxSideLen, and re-run once at a corrected scale
-   * when the text found is far too thin or too thick for the model. Small text on big pages (A4 at 300 dpi,
-   * long receipts, tall screenshots) stays readable. 'off': PaddleOCR 2.x exactly: the whole page shrunk
-   * so its longer side is maxSideLen, one pass.
+   * 'auto' (default): the page is scaled so its SHORTER side is 960 px (never enlarged), cut into overlapping
+   * tiles of at most maxSideLen, and detected again at a smaller scale when the text found is too thick for
+   * the model. Small text on big pages (6 pt on A4 at 300 dpi, long receipts, tall screenshots) stays
+   * readable. 'off': PaddleOCR 2.x exactly: the whole page shrunk so its longer side is maxSideLen, one pass.
    */
   tiling?: 'auto' | 'off';
   /** Fixed page scale for tiled detection (1 = native pixels), instead of the automatic choice. */

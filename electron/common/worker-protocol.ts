@@ -8,6 +8,7 @@ import type { DocumentInput, OcrPipelineOptions, PdfMode } from '../../engines/a
 import type {
   DocumentSourceInfo,
   EngineInfo,
+  ExecutionProviderName,
   OcrDocument,
   Page,
   PageFailure,
@@ -60,7 +61,7 @@ export interface RenderedPageImage {
 /** Request name → (payload) → result. One payload object per call. */
 export interface WorkerMethods {
   init: (req: OcrPipelineOptions) => EngineInfo;
-  engineInfo: (req: Record<string, never>) => EngineInfo;
+  engineInfo: (req: Record<string, never>) => EngineInfo & { availableProviders?: { provider: ExecutionProviderName; available: boolean; reason?: string }[] };
   recognize: (req: RecognizeRequest) => OcrDocument;
   probe: (req: ProbeRequest) => DocumentSourceInfo;
   renderPage: (req: RenderPageRequest) => RenderedPageImage;

@@ -3,6 +3,7 @@
  * and the PNG encoder are injected so this file stays free of native imports and the entry decides
  * what to load, and when.
  */
+import type { ProviderChoice } from '../../engines/runtime/execution-providers.js';
 import type { DocumentInput, OcrPipeline, OcrPipelineOptions } from '../../engines/api.js';
 import { OcrError } from '../../engines/errors.js';
 import type { DocumentSourceInfo, EngineInfo, Precision, RgbImage } from '../../engines/types.js';
@@ -197,8 +198,12 @@ export function createWorkerHandlers(ctx: WorkerContext, deps: WorkerHandlerDeps
         }
       },
 
-      async engineInfo(): Promise<EngineInfo> {
-        return (await pipelineFor(undefined)).info();
+      async engineInfo(): Promise<EngineInfo & { availableProviders: ProviderChoice[] }> {
+        const info = (await pipelineFor(undefined)).info();
+        // What the settings screen may offer, each unavailable provider with its reason (loaded lazily: the
+        // runtime module pulls in onnxruntime-node).
+        const runtime = await import('../../engines/runtime/execution-providers.js');
+        return { ...info, availableProviders: runtime.describeProviderChoices(await runtime.detectProviderAvailability()) };
       },
 
       async recognize(req: RecognizeRequest) {

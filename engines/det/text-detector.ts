@@ -14,12 +14,13 @@ export const DEFAULT_DET_MAX_SIDE_LEN_PX = 960;
 /** Tiles share this many detector pixels: more than the thickest text line the model reads well (≈ 64 px). */
 export const DEFAULT_TILE_OVERLAP_PX = 160;
 /**
- * Automatic scale: the page is scaled so its SHORTER side is about this many pixels (tests/bench/det-resolution.ts).
- * Body text scales with page width (A4: 8–12 pt = 1/75–1/50 of the width), so this puts it at 15–25 px em,
- * where PP-OCRv4 det separates lines best; PaddleOCR's 960 limit on the LONGER side puts 8 pt A4 text at ≈ 9 px
- * and a long receipt's at ≈ 2 px.
+ * Automatic scale: PaddleOCR's 960 px, but on the page's SHORTER side (never enlarging), with tiles for the rest.
+ * Text size follows page width far more than page length: at this scale 6 pt on an A4 page (any dpi) has a
+ * ≈ 10 px em, 12 px screen text on a 1200-px-wide screenshot ≈ 10 px, a till receipt's print ≈ 19 px: all in
+ * the range PP-OCRv4 det reads (tests/bench/det-resolution.ts). PaddleOCR's limit on the LONGER side shrinks
+ * 6 pt A4 text to ≈ 7 px (word recall 0.55) and a 1000 × 8000 receipt's to ≈ 2 px (nothing found).
  */
-export const AUTO_SHORT_SIDE_PX = 1152;
+export const AUTO_SHORT_SIDE_PX = 960;
 /** Never more detector pixels than this for one page (bounded time and memory on 10 000-px screenshots). */
 export const MAX_DET_PIXELS = 40e6;
 /**

@@ -118,6 +118,7 @@ export function warpPerspectiveCubic(src: RgbImage, inverse: Float64Array, warpW
   const sw = src.width, sh = src.height, s = src.data;
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = inverse as unknown as number[];
   const round = 1 << (REMAP_COEF_BITS - 1);
+  const rowBytes = sw * 3;
   const xo = new Int32Array(4);
   const yo = new Int32Array(4);
   let o = 0;
@@ -140,22 +141,33 @@ export function warpPerspectiveCubic(src: RgbImage, inverse: Float64Array, warpW
         out[o + 2] = s[p + 2]!;
         continue;
       }
-      // 3. 4×4 taps around (sx, sy), clamped to the image (BORDER_REPLICATE).
-      for (let k = 0; k < 4; k++) {
-        const xx = sx - 1 + k, yy = sy - 1 + k;
-        xo[k] = (xx < 0 ? 0 : xx >= sw ? sw - 1 : xx) * 3;
-        yo[k] = (yy < 0 ? 0 : yy >= sh ? sh - 1 : yy) * sw * 3;
-      }
       const t = (ay * INTER_TAB_SIZE + ax) * 16;
       let r = 0, g = 0, b = 0;
-      for (let k1 = 0; k1 < 4; k1++) {
-        const row = yo[k1]!;
-        for (let k2 = 0; k2 < 4; k2++) {
-          const wt = tab[t + k1 * 4 + k2]!;
-          const p = row + xo[k2]!;
-          r += s[p]! * wt;
-          g += s[p + 1]! * wt;
-          b += s[p + 2]! * wt;
+      if (sx >= 1 && sy >= 1 && sx + 2 < sw && sy + 2 < sh) {
+        // 3a. All 16 taps inside the image (almost every pixel): straight offsets, unrolled per row.
+        let p = ((sy - 1) * sw + (sx - 1)) * 3;
+        for (let k1 = 0; k1 < 4; k1++, p += rowBytes) {
+          const w0 = tab[t + k1 * 4]!, w1 = tab[t + k1 * 4 + 1]!, w2 = tab[t + k1 * 4 + 2]!, w3 = tab[t + k1 * 4 + 3]!;
+          r += s[p]! * w0 + s[p + 3]! * w1 + s[p + 6]! * w2 + s[p + 9]! * w3;
+          g += s[p + 1]! * w0 + s[p + 4]! * w1 + s[p + 7]! * w2 + s[p + 10]! * w3;
+          b += s[p + 2]! * w0 + s[p + 5]! * w1 + s[p + 8]! * w2 + s[p + 11]! * w3;
+        }
+      } else {
+        // 3b. Near the border: taps clamped to the image (BORDER_REPLICATE).
+        for (let k = 0; k < 4; k++) {
+          const xx = sx - 1 + k, yy = sy - 1 + k;
+          xo[k] = (xx < 0 ? 0 : xx >= sw ? sw - 1 : xx) * 3;
+          yo[k] = (yy < 0 ? 0 : yy >= sh ? sh - 1 : yy) * rowBytes;
+        }
+        for (let k1 = 0; k1 < 4; k1++) {
+          const row = yo[k1]!;
+          for (let k2 = 0; k2 < 4; k2++) {
+            const wt = tab[t + k1 * 4 + k2]!;
+            const p = row + xo[k2]!;
+            r += s[p]! * wt;
+            g += s[p + 1]! * wt;
+            b += s[p + 2]! * wt;
+          }
         }
       }
       r = (r + round) >> REMAP_COEF_BITS;

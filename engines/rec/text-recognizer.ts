@@ -39,8 +39,6 @@ export interface RecRunOptions {
   signal?: AbortSignal;
 }
 
-const EMPTY_RESULT: Readonly<RecResult> = Object.freeze({ text: '', confidence: 0, chars: [] });
-
 /**
  * Recognises upright text-line crops. One instance per session; `run` calls must not overlap (they
  * share the preallocated input tensor).
@@ -92,7 +90,7 @@ export class TextRecognizer {
 
   /** Recognises `crops`; results come back in the input order. Zero-size crops give empty text. */
   async run(crops: readonly RgbImage[], opts: RecRunOptions = {}): Promise<RecOutput> {
-    const results: RecResult[] = crops.map(() => EMPTY_RESULT);
+    const results: RecResult[] = crops.map(() => ({ text: '', confidence: 0, chars: [] }));
     const batchShapes: number[][] = [];
     const timings = { preMs: 0, runMs: 0, postMs: 0 };
     const live = crops.map((_, i) => i).filter((i) => cropRatio(crops[i]!) > 0);

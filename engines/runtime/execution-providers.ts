@@ -397,3 +397,23 @@ export async function detectProviderAvailability(opts: DetectOptions = {}): Prom
     ...(vulkan === undefined ? {} : { vulkan }),
   };
 }
+
+/** One provider as the settings screen shows it: usable here, or why not. */
+export interface ProviderChoice {
+  provider: ExecutionProviderName;
+  available: boolean;
+  reason?: string;
+}
+
+/**
+ * Every provider this platform could offer, best first, each with the reason it cannot run here (asked as an
+ * explicit choice, so auto-mode preferences such as "WebGPU is slower for rec" do not hide it).
+ */
+export function describeProviderChoices(available: ProviderAvailability): ProviderChoice[] {
+  return platformOrder(available.platform, available.arch).map((provider) => {
+    if (provider === 'cpu') return { provider, available: true };
+    const plan = planProviders({ stage: 'det', preference: provider, precision: 'fp32', available });
+    const skipped = plan.skipped.find((s) => s.provider === provider);
+    return skipped ? { provider, available: false, reason: skipped.reason } : { provider, available: true };
+  });
+}

@@ -71,13 +71,23 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
     if (o.warmUpShapes?.length) await warmAll(session, o.warmUpShapes);
     return { session, provider: session.provider, plan };
   }
-  const inputs = o.validationInputs ?? (await renderValidationInputs())[o.stage];
-  const reference = await createCpuSession(o.modelPath, { stage: o.stage, intraOpNumThreads: o.intraOpNumThreads });
-  let validation: ValidationResult;
-  try {
-    validation = await validateCandidate({ reference, candidate: session, inputs, budgets: o.budgets });
-  } finally {
-    await reference.dispose();
+  let validation: ValidationResult = { ok: false, reason: 'not validated', metrics: {} };
+  let inputs: TensorData[] | undefined = o.validationInputs;
+  if (!inputs) {
+    try {
+      inputs = (await renderValidationInputs())[o.stage];
+    } catch (e) {
+      // No gate inputs (e.g. no fonts to render them on a headless box) means an unchecked model: refuse it.
+      validation = { ok: false, reason: `validation inputs could not be rendered (${(e as Error).message})`, metrics: {} };
+    }
+  }
+  if (inputs) {
+    const reference = await createCpuSession(o.modelPath, { stage: o.stage, intraOpNumThreads: o.intraOpNumThreads });
+    try {
+      validation = await validateCandidate({ reference, candidate: session, inputs, budgets: o.budgets });
+    } finally {
+      await reference.dispose();
+    }
   }
   if (validation.ok) {
     log(`${o.stage}: ${session.provider.provider}/${session.provider.precision} passed the validation gate`);

@@ -1,7 +1,7 @@
 /**
  * Recognition / direction-classifier batch-size benchmark on ORT CPU (not a test: prints a table).
  *
- *   node --import tsx tests/bench/rec-batch.ts [--repeats 3] [--threads N]
+ *   node --import tsx tests/bench/rec-batch.ts [--repeats 3] [--threads N] [--rec-only | --cls-only]
  *
  * Renders 132 synthetic lines (English, digits, Chinese; 7 fonts; 16–44 px). Each configuration runs the
  * whole set once to warm every shape, then `repeats` more rounds (round-robin across configurations);
@@ -24,6 +24,7 @@ const arg = (name: string, dflt: number): number => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const repeats = arg('repeats', 3);
+const only = args.includes('--rec-only') ? 'rec' : args.includes('--cls-only') ? 'cls' : 'all';
 const threads = arg('threads', 0);
 
 const EN = [
@@ -57,89 +58,102 @@ console.log(`${lines.length} lines, ${refChars} characters; best of ${repeats} a
 
 // Configurations run round-robin, `repeats` rounds, keeping each one's best round: other processes on a
 // shared machine then disturb every configuration alike instead of whichever happened to run last.
-interface Timed { total: number; pre: number; run: number; post: number }
-async function bestOf<T>(configs: T[], runOnce: (c: T) => Promise<Timed>): Promise<Timed[]> {
-  const best = configs.map(() => ({ total: Infinity, pre: 0, run: 0, post: 0 }));
+// Also the process's CPU time (all ORT threads): on a shared, busy machine wall time inflates with the
+// load, CPU time much less, so it is the steadier measure of the work done.
+interface Timed { total: number; pre: number; run: number; post: number; cpu: number }
+async function bestOf<T>(configs: T[], runOnce: (c: T) => Promise<Omit<Timed, 'cpu'>>): Promise<Timed[]> {
+  const best = configs.map(() => ({ total: Infinity, pre: 0, run: 0, post: 0, cpu: Infinity }));
   for (let r = 0; r < repeats; r++) {
     for (let i = 0; i < configs.length; i++) {
+      const c0 = process.cpuUsage();
       const t = await runOnce(configs[i]!);
-      if (t.total < best[i]!.total) best[i] = t;
+      const c = process.cpuUsage(c0);
+      const cpu = (c.user + c.system) / 1000;
+      if (t.total < best[i]!.total) best[i] = { ...t, cpu: Math.min(cpu, best[i]!.cpu) };
+      else best[i]!.cpu = Math.min(cpu, best[i]!.cpu);
     }
   }
   return best;
 }
 const n = lines.length;
 
-// --- Recognition -----------------------------------------------------------------------------------
-const recSession = await createCpuSession(paths.rec, { stage: 'rec', ...sessionOpts });
-const recConfigs: { mode: 'buckets' | 'paddle'; batchSize: number; rec: TextRecognizer; summary: string }[] = [];
-for (const mode of ['buckets', 'paddle'] as const) {
-  for (const batchSize of [1, 6, 12, 24]) {
-    const rec = await TextRecognizer.create(recSession, paths.dict, { batchSize, ...(mode === 'paddle' ? { widthBucketsPx: null } : {}) });
-    const warm = await rec.run(crops); // also tunes every shape once
-    const texts = warm.results.map((x) => x.text);
-    const errs = lines.reduce((s, l, i) => s + editDistance(l.text, texts[i]!), 0);
-    const errsNs = lines.reduce((s, l, i) => s + editDistance(l.text.replace(/ /g, ''), texts[i]!.replace(/ /g, '')), 0);
-    const mpx = warm.batchShapes.reduce((s, d) => s + d[0]! * d[2]! * d[3]!, 0) / 1e6;
-    const summary =
-      `| ${mpx.toFixed(2).padStart(10)} | ${String(new Set(warm.batchShapes.map((d) => d.join('x'))).size).padStart(6)} | ` +
-      `${String(warm.batchShapes.length).padStart(4)} | ${((100 * errs) / refChars).toFixed(2).padStart(5)}% | ${((100 * errsNs) / refChars).toFixed(2)}%`;
-    recConfigs.push({ mode, batchSize, rec, summary });
+if (only !== 'cls') {
+  // --- Recognition -----------------------------------------------------------------------------------
+  const recSession = await createCpuSession(paths.rec, { stage: 'rec', ...sessionOpts });
+  const recConfigs: { mode: 'buckets' | 'paddle'; batchSize: number; rec: TextRecognizer; summary: string }[] = [];
+  for (const mode of ['buckets', 'paddle'] as const) {
+    for (const batchSize of [1, 6, 12, 24]) {
+      const rec = await TextRecognizer.create(recSession, paths.dict, { batchSize, ...(mode === 'paddle' ? { widthBucketsPx: null } : {}) });
+      const warm = await rec.run(crops); // also tunes every shape once
+      const texts = warm.results.map((x) => x.text);
+      const errs = lines.reduce((s, l, i) => s + editDistance(l.text, texts[i]!), 0);
+      const errsNs = lines.reduce((s, l, i) => s + editDistance(l.text.replace(/ /g, ''), texts[i]!.replace(/ /g, '')), 0);
+      const mpx = warm.batchShapes.reduce((s, d) => s + d[0]! * d[2]! * d[3]!, 0) / 1e6;
+      const summary =
+        `| ${mpx.toFixed(2).padStart(10)} | ${String(new Set(warm.batchShapes.map((d) => d.join('x'))).size).padStart(6)} | ` +
+        `${String(warm.batchShapes.length).padStart(4)} | ${((100 * errs) / refChars).toFixed(2).padStart(5)}% | ${((100 * errsNs) / refChars).toFixed(2)}%`;
+      recConfigs.push({ mode, batchSize, rec, summary });
+    }
   }
+  const recBest = await bestOf(recConfigs, async (c) => {
+    const t0 = performance.now();
+    const out = await c.rec.run(crops);
+    return { total: performance.now() - t0, pre: out.timings.preMs, run: out.timings.runMs, post: out.timings.postMs };
+  });
+  console.log('\nrec (PP-OCRv4)   batch | wall ms/line (pre / run / post)   | CPU ms/line | tensor Mpx | shapes | runs | CER    | CER w/o spaces');
+  recConfigs.forEach((c, i) => {
+    const b = recBest[i]!;
+    console.log(
+      `${c.mode.padEnd(8)} ${String(c.batchSize).padStart(13)} | ${(b.total / n).toFixed(1).padStart(7)}  (${(b.pre / n).toFixed(2)} / ${(b.run / n).toFixed(1)} / ${(b.post / n).toFixed(2)})`.padEnd(58) +
+        `| ${(b.cpu / n).toFixed(1).padStart(11)} ` + c.summary,
+    );
+  });
+  await recSession.dispose();
 }
-const recBest = await bestOf(recConfigs, async (c) => {
-  const t0 = performance.now();
-  const out = await c.rec.run(crops);
-  return { total: performance.now() - t0, pre: out.timings.preMs, run: out.timings.runMs, post: out.timings.postMs };
-});
-console.log('\nrec (PP-OCRv4)   batch | ms/line  (pre / run / post)      | tensor Mpx | shapes | runs | CER    | CER w/o spaces');
-recConfigs.forEach((c, i) => {
-  const b = recBest[i]!;
-  console.log(
-    `${c.mode.padEnd(8)} ${String(c.batchSize).padStart(13)} | ${(b.total / n).toFixed(1).padStart(7)}  (${(b.pre / n).toFixed(2)} / ${(b.run / n).toFixed(1)} / ${(b.post / n).toFixed(2)})`.padEnd(58) + c.summary,
-  );
-});
-await recSession.dispose();
 
-// --- Direction classifier ----------------------------------------------------------------------------
-const clsSession = await createCpuSession(paths.cls, { stage: 'cls', ...sessionOpts });
-const flipped = crops.map((c, i) => (i % 2 ? rotate180(c) : c));
-const clsConfigs: { maxWindows: number; batchSize: number; cls: TextClassifier; wrong: number }[] = [];
-for (const maxWindows of [3, 2, 1]) {
-  for (const batchSize of [1, 6, 12, 24]) {
-    const cls = await TextClassifier.create(clsSession, { batchSize, maxWindows });
-    const warm = await cls.run(flipped);
-    clsConfigs.push({ maxWindows, batchSize, cls, wrong: warm.results.filter((x, i) => x.angle !== (i % 2 ? 180 : 0)).length });
+if (only !== 'rec') {
+  // --- Direction classifier ----------------------------------------------------------------------------
+  const clsSession = await createCpuSession(paths.cls, { stage: 'cls', ...sessionOpts });
+  const flipped = crops.map((c, i) => (i % 2 ? rotate180(c) : c));
+  const clsConfigs: { maxWindows: number; batchSize: number; cls: TextClassifier; wrong: number }[] = [];
+  for (const maxWindows of [3, 2, 1]) {
+    for (const batchSize of [1, 6, 12, 24]) {
+      const cls = await TextClassifier.create(clsSession, { batchSize, maxWindows });
+      const warm = await cls.run(flipped);
+      clsConfigs.push({ maxWindows, batchSize, cls, wrong: warm.results.filter((x, i) => x.angle !== (i % 2 ? 180 : 0)).length });
+    }
   }
+  const clsBest = await bestOf(clsConfigs, async (c) => {
+    const t0 = performance.now();
+    const out = await c.cls.run(flipped);
+    return { total: performance.now() - t0, pre: out.timings.preMs, run: out.timings.runMs, post: out.timings.postMs };
+  });
+  console.log(`\ncls (mobile v2.0)  batch | wall ms/line (pre / run) | CPU ms/line | wrong of ${n} (half upside down)`);
+  clsConfigs.forEach((c, i) => {
+    const b = clsBest[i]!;
+    console.log(
+      `${(c.maxWindows === 1 ? 'paddle' : `windows≤${c.maxWindows}`).padEnd(10)} ${String(c.batchSize).padStart(8)} | ${(b.total / n).toFixed(2).padStart(5)} (${(b.pre / n).toFixed(2)} / ${(b.run / n).toFixed(2)})`.padEnd(37) + `| ${(b.cpu / n).toFixed(2).padStart(11)} | ${c.wrong}`,
+    );
+  });
+  await clsSession.dispose();
 }
-const clsBest = await bestOf(clsConfigs, async (c) => {
-  const t0 = performance.now();
-  const out = await c.cls.run(flipped);
-  return { total: performance.now() - t0, pre: out.timings.preMs, run: out.timings.runMs, post: out.timings.postMs };
-});
-console.log(`\ncls (mobile v2.0)  batch | ms/line (pre / run) | wrong of ${n} (half upside down)`);
-clsConfigs.forEach((c, i) => {
-  const b = clsBest[i]!;
-  console.log(
-    `${(c.maxWindows === 1 ? 'paddle' : `windows≤${c.maxWindows}`).padEnd(10)} ${String(c.batchSize).padStart(8)} | ${(b.total / n).toFixed(2).padStart(5)} (${(b.pre / n).toFixed(2)} / ${(b.run / n).toFixed(2)}) | ${c.wrong}`,
-  );
-});
-await clsSession.dispose();
 
-// --- Resize kernel vs sharp --------------------------------------------------------------------------
-const scratch = new ResizeScratch();
-const out = new Float32Array(3 * 48 * 2048);
-let t0 = performance.now();
-for (let r = 0; r < 5; r++) for (const c of crops) resizeNormalizeInto(c, Math.min(2048, Math.ceil((48 * c.width) / c.height)), 48, out, 0, 2048, 48 * 2048, scratch);
-const kernelMs = (performance.now() - t0) / (5 * crops.length);
-t0 = performance.now();
-for (let r = 0; r < 5; r++) {
-  for (const c of crops) {
-    await sharp(c.data, { raw: { width: c.width, height: c.height, channels: 3 } })
-      .resize(Math.min(2048, Math.ceil((48 * c.width) / c.height)), 48, { fit: 'fill', kernel: 'linear' })
-      .raw()
-      .toBuffer();
+if (only === 'all') {
+  // --- Resize kernel vs sharp --------------------------------------------------------------------------
+  const scratch = new ResizeScratch();
+  const out = new Float32Array(3 * 48 * 2048);
+  let t0 = performance.now();
+  for (let r = 0; r < 5; r++) for (const c of crops) resizeNormalizeInto(c, Math.min(2048, Math.ceil((48 * c.width) / c.height)), 48, out, 0, 2048, 48 * 2048, scratch);
+  const kernelMs = (performance.now() - t0) / (5 * crops.length);
+  t0 = performance.now();
+  for (let r = 0; r < 5; r++) {
+    for (const c of crops) {
+      await sharp(c.data, { raw: { width: c.width, height: c.height, channels: 3 } })
+        .resize(Math.min(2048, Math.ceil((48 * c.width) / c.height)), 48, { fit: 'fill', kernel: 'linear' })
+        .raw()
+        .toBuffer();
+    }
   }
+  const sharpMs = (performance.now() - t0) / (5 * crops.length);
+  console.log(`\nresize to 48 px high, per line: fused typed-array kernel (resize + normalise + BGR planes) ${kernelMs.toFixed(3)} ms; sharp resize alone (to a Buffer, no normalise) ${sharpMs.toFixed(3)} ms`);
 }
-const sharpMs = (performance.now() - t0) / (5 * crops.length);
-console.log(`\nresize to 48 px high, per line: fused typed-array kernel (resize + normalise + BGR planes) ${kernelMs.toFixed(3)} ms; sharp resize alone (to a Buffer, no normalise) ${sharpMs.toFixed(3)} ms`);

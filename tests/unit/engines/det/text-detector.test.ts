@@ -57,14 +57,14 @@ describe('tile planning', () => {
 });
 
 describe('autoScale', () => {
-  test('A4 at 300 dpi: shorter side to ≈ 1152 px (2.4× PaddleOCR’s 960-long-side scale)', () => {
+  test('A4 at 300 dpi: shorter side to 960 px (1.4× PaddleOCR’s 960-long-side scale)', () => {
     const s = autoScale(2480, 3508);
     assert.equal(s, AUTO_SHORT_SIDE_PX / 2480);
     assert.ok(s > 960 / 3508);
   });
-  test('small pages are never enlarged; a long receipt keeps native pixels, a tall screenshot nearly', () => {
+  test('small pages are never enlarged; long receipts and tall screenshots keep nearly native pixels', () => {
     assert.equal(autoScale(800, 600), 1);
-    assert.equal(autoScale(1000, 8000), 1);
+    assert.equal(autoScale(1000, 8000), 0.96);
     assert.equal(autoScale(1200, 10000), AUTO_SHORT_SIDE_PX / 1200);
   });
   test('the pixel budget caps huge pages', () => {
