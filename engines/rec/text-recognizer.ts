@@ -18,7 +18,7 @@ import {
 } from './rec-preprocess.js';
 
 export interface TextRecognizerOptions {
-  /** Crops per model run; default 6 (PaddleOCR's rec_batch_num; also the CPU optimum measured here). */
+  /** Crops per model run; default 6 (PaddleOCR's rec_batch_num; on a 2-core CPU batching buys nothing measurable). */
   batchSize?: number;
   /**
    * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX; null =

@@ -333,7 +333,7 @@ async function openVerified(
  * A TensorRT candidate loads one strict session per engine (shape profile) behind a ShapeRoutedSession;
  * shapes outside every profile go to the rest of the plan, loaded on first need.
  */
-export async function createSession(modelPath: string, opts: CreatePlannedSessionOptions): Promise<OrtSession | ShapeRoutedSession> {
+export async function createSession(modelPath: string, opts: CreatePlannedSessionOptions): Promise<OrtSession | ShapeRoutedSession | ShapePooledSession> {
   const candidates = Array.isArray(opts.plan) ? opts.plan : opts.plan.candidates;
   const fallbacks: StageProvider['fallbacks'] = Array.isArray(opts.plan) ? [] : [...opts.plan.skipped];
   const probeShape = opts.probeShape ?? opts.warmUpShapes?.[0] ?? DEFAULT_PROBE_SHAPES[opts.stage];
@@ -341,7 +341,7 @@ export async function createSession(modelPath: string, opts: CreatePlannedSessio
 
   for (const [idx, c] of candidates.entries()) {
     try {
-      let result: OrtSession | ShapeRoutedSession;
+      let result: OrtSession | ShapeRoutedSession | ShapePooledSession;
       if (c.model === 'trt-engine') {
         if (!c.engines?.length) throw new Error('no TensorRT engine to load');
         const routes: { profile: ShapeProfile; session: OrtSession }[] = [];
@@ -366,6 +366,14 @@ export async function createSession(modelPath: string, opts: CreatePlannedSessio
           loadedModelPath: s.loadedModelPath,
         });
         log(`${opts.stage}: using ${c.provider}/${c.precision} (${label})${s.placement ? ` placement ${JSON.stringify(s.placement.nodesByProvider)}` : ''}`);
+        if (c.provider === 'cuda') {
+          // Same options, no probe: the first session already proved the placement.
+          const open = async () => {
+            const o = await openVerified(source, c, { ...opts, verify: 'none' }, probeShape, false);
+            return new OrtSession(o.rawSession, opts.stage, result.provider, { runQueue: o.runQueue, loadedModelPath: o.loadedModelPath });
+          };
+          result = new ShapePooledSession(result as OrtSession, probeShape, open);
+        }
       }
       for (const note of c.notes) log(`${opts.stage} on ${c.provider}: ${note}`);
       if (opts.warmUpShapes?.length) await warmUp(result, opts.warmUpShapes);
@@ -435,4 +443,60 @@ export async function warmUp(session: OcrSession, shapes: readonly (readonly num
     out.push({ shape: [...shape], ms: performance.now() - t0 });
   }
   return out;
+}
+
+/** Sessions one ShapePooledSession keeps at most (each holds its own CUDA workspace, ~0.3 GiB for rec). */
+export const MAX_POOLED_SESSIONS = 16;
+
+/**
+ * CUDA EP: one ORT session per input shape. On a single CUDA session every CHANGE of input shape costs
+ * 0.3–0.9 s on an H200 — also back to a shape it has run before — because the convolution algorithm search
+ * (cuDNN EXHAUSTIVE, which onnxruntime-node cannot switch off) is redone; a repeated shape runs in 3–50 ms.
+ * Measured: alternating two rec shapes on one session 608–892 ms per run, on two sessions 10–28 ms. Stages
+ * keep their shapes to a few buckets, so the pool stays small; beyond MAX_POOLED_SESSIONS the least recently
+ * used session is released.
+ */
+export class ShapePooledSession implements OcrSession {
+  readonly #pool = new Map<string, Promise<OrtSession>>();
+  readonly #open: () => Promise<OrtSession>;
+  readonly stage: 'det' | 'cls' | 'rec';
+  readonly provider: StageProvider;
+
+  constructor(first: OrtSession, firstShape: readonly number[], open: () => Promise<OrtSession>) {
+    this.stage = first.stage;
+    this.provider = first.provider;
+    this.#open = open;
+    this.#pool.set(firstShape.join('x'), Promise.resolve(first));
+  }
+
+  /** Distinct input shapes with a session of their own. */
+  get size(): number {
+    return this.#pool.size;
+  }
+
+  async run(input: TensorData): Promise<TensorData> {
+    const key = input.dims.join('x');
+    let session = this.#pool.get(key);
+    if (session) {
+      // Most recently used last (Map keeps insertion order).
+      this.#pool.delete(key);
+      this.#pool.set(key, session);
+    } else {
+      if (this.#pool.size >= MAX_POOLED_SESSIONS) {
+        const [oldKey, oldest] = this.#pool.entries().next().value as [string, Promise<OrtSession>];
+        this.#pool.delete(oldKey);
+        void oldest.then((s) => s.dispose()).catch(() => {});
+      }
+      session = this.#open();
+      this.#pool.set(key, session);
+      session.catch(() => this.#pool.delete(key));
+    }
+    return (await session).run(input);
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.#pool.values()];
+    this.#pool.clear();
+    await Promise.allSettled(all.map(async (s) => (await s).dispose()));
+  }
 }
