@@ -33,9 +33,9 @@ export interface DetectionOptions {
   /** Detector pixels shared by neighbouring tiles (default 160); should exceed the thickest text line. */
   tileOverlapPx?: number;
   /**
-   * Pad every detector input up to one of a few square shapes (TextDetector.shapeBuckets / DET_SHAPE_BUCKETS),
-   * so a GPU provider that tunes per input shape (CUDA EP: ≈ 1 s each) sees only those. Off on the CPU, where
-   * padding only costs time.
+   * Pad every detector input up to one square shape, maxSideLen² (TextDetector.shapeBuckets / DET_SHAPE_BUCKETS),
+   * so a GPU provider that re-tunes on every new input shape (CUDA EP: 0.3–1.7 s) sees only that one. Off on
+   * the CPU, where padding only costs time.
    */
   padToShapeBuckets?: boolean;
 }

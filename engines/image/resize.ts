@@ -21,9 +21,11 @@ export function resizeBilinear(src: RgbImage, dstWidth: number, dstHeight: numbe
     return { width: dw, height: dh, data: dst };
   }
 
-  // 1. Horizontal taps: source offset (in bytes) and the two fixed-point weights per output column.
+  // 1. Horizontal taps per output column: the two source pixels (byte offsets; the right one clamped at the
+  //    edge, where its weight is 0) and their 11-bit weights.
   const scaleX = sw / dw, scaleY = sh / dh;
-  const xOfs = new Int32Array(dw);
+  const xLeft = new Int32Array(dw);
+  const xRight = new Int32Array(dw);
   const xA0 = new Int32Array(dw);
   const xA1 = new Int32Array(dw);
   for (let dx = 0; dx < dw; dx++) {
@@ -32,69 +34,41 @@ export function resizeBilinear(src: RgbImage, dstWidth: number, dstHeight: numbe
     fx -= sx;
     if (sx < 0) { fx = 0; sx = 0; }
     if (sx >= sw - 1) { fx = 0; sx = sw - 1; }
-    xOfs[dx] = sx * 3;
+    xLeft[dx] = sx * 3;
+    xRight[dx] = sx < sw - 1 ? sx * 3 + 3 : sx * 3;
     xA0[dx] = Math.round((1 - fx) * COEF_SCALE);
     xA1[dx] = Math.round(fx * COEF_SCALE);
   }
-  const lastX = (sw - 1) * 3;
 
-  // 2. Horizontally resized source rows, cached: when upscaling, consecutive output rows share source rows.
-  let rowA = new Int32Array(dw * 3);
-  let rowB = new Int32Array(dw * 3);
-  let rowAIndex = -1, rowBIndex = -1;
-  const s = src.data;
-
-  // 3. Per output row: horizontal pass of its two source rows (if not cached), then the vertical blend with
-  //    rounding (b0·r0 + b1·r1 + 2^21) >> 22, as OpenCV's FixedPtCast.
+  // 2. Per output row: both source rows blended horizontally, then vertically with OpenCV's rounding
+  //    (b0·top + b1·bottom + 2^21) >> 22. Fused in one pass: the sums stay below 2^31.
   const round = 1 << (2 * COEF_BITS - 1);
   const shift = 2 * COEF_BITS;
-  const n = dw * 3;
+  const s = src.data;
   for (let dy = 0; dy < dh; dy++) {
     let fy = Math.fround((dy + 0.5) * scaleY - 0.5);
     const sy = Math.floor(fy);
     fy -= sy;
     const b0 = Math.round((1 - fy) * COEF_SCALE), b1 = Math.round(fy * COEF_SCALE);
-    const y0 = Math.min(Math.max(sy, 0), sh - 1), y1 = Math.min(Math.max(sy + 1, 0), sh - 1);
-    if (rowAIndex !== y0) {
-      if (rowBIndex === y0) {
-        const t = rowA; rowA = rowB; rowB = t;
-        rowBIndex = rowAIndex;
-        rowAIndex = y0;
-      } else {
-        hresize(s, y0 * sw * 3, xOfs, xA0, xA1, lastX, dw, rowA);
-        rowAIndex = y0;
-      }
-    }
-    if (rowBIndex !== y1) {
-      hresize(s, y1 * sw * 3, xOfs, xA0, xA1, lastX, dw, rowB);
-      rowBIndex = y1;
-    }
-    const o = dy * n;
-    for (let i = 0; i < n; i++) {
-      const v = (rowA[i]! * b0 + rowB[i]! * b1 + round) >> shift;
-      dst[o + i] = v > 255 ? 255 : v;
+    const top = Math.min(Math.max(sy, 0), sh - 1) * sw * 3;
+    const bottom = Math.min(Math.max(sy + 1, 0), sh - 1) * sw * 3;
+    let o = dy * dw * 3;
+    for (let dx = 0; dx < dw; dx++, o += 3) {
+      const a0 = xA0[dx]!, a1 = xA1[dx]!;
+      const tl = top + xLeft[dx]!, tr = top + xRight[dx]!;
+      const bl = bottom + xLeft[dx]!, br = bottom + xRight[dx]!;
+      dst[o] = ((s[tl]! * a0 + s[tr]! * a1) * b0 + (s[bl]! * a0 + s[br]! * a1) * b1 + round) >>> shift;
+      dst[o + 1] = ((s[tl + 1]! * a0 + s[tr + 1]! * a1) * b0 + (s[bl + 1]! * a0 + s[br + 1]! * a1) * b1 + round) >>> shift;
+      dst[o + 2] = ((s[tl + 2]! * a0 + s[tr + 2]! * a1) * b0 + (s[bl + 2]! * a0 + s[br + 2]! * a1) * b1 + round) >>> shift;
     }
   }
   return { width: dw, height: dh, data: dst };
 }
 
-/** One source row (starting at byte `base`) resized horizontally into fixed-point sums. */
-function hresize(s: Uint8Array, base: number, xOfs: Int32Array, xA0: Int32Array, xA1: Int32Array, lastX: number, dw: number, buf: Int32Array): void {
-  for (let dx = 0, o = 0; dx < dw; dx++, o += 3) {
-    const off = xOfs[dx]!;
-    const p = base + off;
-    // The right neighbour of the last column is never weighted (a1 = 0); clamp to stay in bounds.
-    const q = off < lastX ? p + 3 : p;
-    const a0 = xA0[dx]!, a1 = xA1[dx]!;
-    buf[o] = s[p]! * a0 + s[q]! * a1;
-    buf[o + 1] = s[p + 1]! * a0 + s[q + 1]! * a1;
-    buf[o + 2] = s[p + 2]! * a0 + s[q + 2]! * a1;
-  }
-}
-
 /**
- * The same resize through libvips (sharp, 'linear' kernel). libvips averages over the whole footprint when
- * shrinking (antialiased), unlike cv2: kept for comparison in tests/bench/det-resolution.ts.
+ * Resize through libvips (sharp, 'linear' kernel): 2.5–3× faster than resizeBilinear here (SIMD, threads), and
+ * when shrinking it averages over the whole footprint (antialiased) instead of sampling like cv2. The tiled
+ * detector uses it (same recall on tests/bench/det-resolution.ts); PaddleOCR-exact detection keeps resizeBilinear.
  */
 export async function resizeWithSharp(src: RgbImage, dstWidth: number, dstHeight: number): Promise<RgbImage> {
   const { data, info } = await sharp(src.data, { raw: { width: src.width, height: src.height, channels: 3 } })

@@ -18,7 +18,11 @@ import {
 } from './rec-preprocess.js';
 
 export interface TextRecognizerOptions {
-  /** Crops per model run; default 6 (PaddleOCR's rec_batch_num; on a 2-core CPU batching buys nothing measurable). */
+  /**
+   * Crops per model run. Default: 1 on the CPU EP (measured on the 2-core box: batches of 6–24 cost
+   * 5–15 % more CPU per line than single lines, tests/bench/rec-batch.ts), PaddleOCR's rec_batch_num 6
+   * elsewhere. With width buckets the text does not depend on it.
+   */
   batchSize?: number;
   /**
    * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX; null =
@@ -62,8 +66,8 @@ export class TextRecognizer {
    * also the smallest bucket's warm-up) reads the model's class count.
    */
   static async create(session: OcrSession, dictPath: string, opts: TextRecognizerOptions = {}): Promise<TextRecognizer> {
-    const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 6));
     const onCpu = session.provider.provider === 'cpu';
+    const batchSize = Math.max(1, Math.floor(opts.batchSize ?? (onCpu ? 1 : 6)));
     const batching: RecBatchingOptions = {
       batchSize,
       widthBucketsPx: opts.widthBucketsPx === undefined ? DEFAULT_REC_WIDTH_BUCKETS_PX : opts.widthBucketsPx,

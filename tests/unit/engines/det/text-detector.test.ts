@@ -50,9 +50,9 @@ describe('tile planning', () => {
     assert.ok(covered.every((v) => v === 1));
   });
 
-  test('shape buckets: three squares up to maxSideLen', () => {
-    assert.deepEqual(DET_SHAPE_BUCKETS, [[480, 480], [736, 736], [960, 960]]);
-    assert.deepEqual(detShapeBuckets(1280), [[640, 640], [960, 960], [1280, 1280]]);
+  test('shape buckets: one square of maxSideLen (rounded up to 32)', () => {
+    assert.deepEqual(DET_SHAPE_BUCKETS, [[960, 960]]);
+    assert.deepEqual(detShapeBuckets(1000), [[1024, 1024]]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resizeBilinear, rotateImage } from '../../../../engines/image/resize.js';
+import { resizeBilinear, resizeWithSharp, rotateImage } from '../../../../engines/image/resize.js';
 import { rotatePoint, rotatedSize } from '../../../../engines/image/geometry.js';
 import type { RgbImage, Rotation } from '../../../../engines/types.js';
 
@@ -48,6 +48,16 @@ describe('resizeBilinear (cv2 INTER_LINEAR)', () => {
     // Output x maps to source (x + 0.5)/2 − 0.5.
     const expected = [0, 20, 60, 100, 140, 180, 220, 240].map((v) => Math.min(v, 240));
     assert.deepEqual(Array.from({ length: 8 }, (_, x) => at(r, x, 0)[0]), expected);
+  });
+});
+
+describe('resizeWithSharp', () => {
+  test('asked size, flat colour kept, a ramp stays monotonic', async () => {
+    const flat = await resizeWithSharp(image(40, 30, () => [200, 100, 50]), 17, 11);
+    assert.deepEqual([flat.width, flat.height, flat.data.length], [17, 11, 17 * 11 * 3]);
+    for (let i = 0; i < flat.data.length; i += 3) assert.deepEqual(Array.from(flat.data.subarray(i, i + 3)), [200, 100, 50]);
+    const ramp = await resizeWithSharp(image(100, 4, (x) => [x * 2, 0, 0]), 40, 2);
+    for (let x = 1; x < 40; x++) assert.ok(at(ramp, x, 0)[0]! >= at(ramp, x - 1, 0)[0]!);
   });
 });
 
