@@ -6,6 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import type { HostToWorker } from '../../common/worker-protocol.js';
+import { LineSplitter } from '../../../engines/runtime/trt/trtexec-progress.js';
 
 export interface WorkerExitInfo {
   /** Exit code, or null when a signal ended the process. */
@@ -64,16 +65,8 @@ export function createForkTransport(opts: ForkTransportOptions = {}): WorkerTran
         if (child.exitCode === null && child.signalCode === null && child.pid === undefined) onExit(1, null);
       });
       for (const stream of ['stdout', 'stderr'] as const) {
-        let buf = '';
-        child[stream]?.setEncoding('utf8');
-        child[stream]?.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).replace(/\r$/, '');
-            buf = buf.slice(nl + 1);
-            for (const l of outputListeners) l(stream, line);
-          }
+        forwardLines(child[stream], (line) => {
+          for (const l of outputListeners) l(stream, line);
         });
       }
       return {
@@ -99,6 +92,19 @@ export function createForkTransport(opts: ForkTransportOptions = {}): WorkerTran
       };
     },
   };
+}
+
+/** Calls `onLine` for every complete line of a child's output stream (CR of CRLF dropped). */
+function forwardLines(stream: NodeJS.ReadableStream | null | undefined, onLine: (line: string) => void): void {
+  if (!stream) return;
+  const splitter = new LineSplitter();
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    for (const line of splitter.push(chunk)) onLine(line.replace(/\r$/, ''));
+  });
+  stream.on('end', () => {
+    for (const line of splitter.flush()) onLine(line.replace(/\r$/, ''));
+  });
 }
 
 /** The default fork transport. */
@@ -138,18 +144,8 @@ export function utilityProcessTransport(opts: UtilityProcessTransportOptions = {
         for (const l of exitListeners) l(exited);
       });
       for (const stream of ['stdout', 'stderr'] as const) {
-        const s = child[stream];
-        if (!s) continue;
-        let buf = '';
-        s.setEncoding('utf8');
-        s.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).replace(/\r$/, '');
-            buf = buf.slice(nl + 1);
-            for (const l of outputListeners) l(stream, line);
-          }
+        forwardLines(child[stream], (line) => {
+          for (const l of outputListeners) l(stream, line);
         });
       }
       return {

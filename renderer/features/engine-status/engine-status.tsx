@@ -3,11 +3,12 @@
  * not, engine builds with phase/progress/elapsed/ETA/log, and per-page, per-stage timings.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import type { EngineInfo, StageTimings } from '../../../engines/types.js';
+import type { EngineInfo } from '../../../engines/types.js';
 import { Modal } from '../../components/modal.js';
 import { getAppStore, useAppStore } from '../../store/index.js';
 import { selectCurrentPage } from '../../store/selectors.js';
-import { formatMs, PROVIDER_LABEL } from '../settings/settings-panel.js';
+import { formatMs, STAGE_TIMING_ROWS } from '../../lib/timings.js';
+import { PROVIDER_LABEL } from '../settings/settings-panel.js';
 
 /** Re-renders every `periodMs` while `active` (elapsed-time counters). */
 function useNow(active: boolean, periodMs = 1000): number {
@@ -148,17 +149,7 @@ export function EngineBuildBanner(): ReactNode {
   );
 }
 
-const WATERFALL: [keyof StageTimings, string][] = [
-  ['decodeMs', 'decode / render'],
-  ['detPreMs', 'det pre'],
-  ['detRunMs', 'det run'],
-  ['detPostMs', 'det post'],
-  ['clsMs', 'cls'],
-  ['recPreMs', 'rec pre'],
-  ['recRunMs', 'rec run'],
-  ['recPostMs', 'rec post'],
-  ['layoutMs', 'layout'],
-];
+const WATERFALL = STAGE_TIMING_ROWS;
 
 function PageTimings(): ReactNode {
   const page = useAppStore(selectCurrentPage);

@@ -7,6 +7,7 @@ import { useEffect, type ReactNode } from 'react';
 import type { DET_MAX_SIDE_LEN_RANGE } from '../../../electron/common/ipc-contract.js';
 import type { EpPreference, ExecutionProviderName, Precision, StageTimings } from '../../../engines/types.js';
 import { Modal } from '../../components/modal.js';
+import { formatMs, STAGE_TIMING_ROWS } from '../../lib/timings.js';
 import { KNOWN_PROVIDERS, type CompareResult, type ProviderAvailability } from '../../ipc/ocr-client.js';
 import { getAppStore, useAppStore } from '../../store/index.js';
 
@@ -133,22 +134,9 @@ function DetectionResolution(): ReactNode {
   );
 }
 
-export function formatMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
-}
+export { formatMs };
 
-const TIMING_ROWS: [keyof StageTimings, string][] = [
-  ['decodeMs', 'decode'],
-  ['detPreMs', 'det pre'],
-  ['detRunMs', 'det run'],
-  ['detPostMs', 'det post'],
-  ['clsMs', 'cls'],
-  ['recPreMs', 'rec pre'],
-  ['recRunMs', 'rec run'],
-  ['recPostMs', 'rec post'],
-  ['layoutMs', 'layout'],
-  ['totalMs', 'total'],
-];
+const TIMING_ROWS: readonly (readonly [keyof StageTimings, string])[] = [...STAGE_TIMING_ROWS, ['totalMs', 'total']];
 
 function CompareView({ result }: { result: CompareResult }): ReactNode {
   const ratio = result.fp16.elapsedMs > 0 ? result.fp32.elapsedMs / result.fp16.elapsedMs : 0;

@@ -99,13 +99,7 @@ describe('TrtEngineManager with a simulated trtexec (TensorRT cannot run here)',
 
     // The plan now offers TensorRT first, with both engines.
     const available: ProviderAvailability = {
-      platform: 'linux',
-      arch: 'x64',
-      onnxruntimeVersion: '1.29.0',
-      ortBackends: ['cpu', 'webgpu', 'cuda', 'tensorrt'],
-      epLibraries: { dir: '/x', cuda: true, tensorrt: true, shared: true },
-      gpu: { gpus: [{ index: 0, name: 'NVIDIA H100 80GB HBM3', computeCapability: '9.0', driverVersion: '580.65.06', memoryUsedMiB: 0, memoryTotalMiB: 81559, uuid: null }], reason: null },
-      nvinfer: { path: '/usr/lib/libnvinfer.so.10', version: '10.9.0' },
+      ...(await fullAvail()),
       cudnn: { path: '/usr/lib/libcudnn.so.9', version: null },
       trtexec: { path: trtexec, version: '10.9.0' },
     };
