@@ -168,6 +168,10 @@ export interface EngineInfo {
   models: { det: string; cls: string; rec: string; dict: string };
   precision: Precision;
   providers: StageProvider[];
+  /** Wall time spent at start-up running every planned input shape once (GPU providers only). */
+  warmUpMs?: number;
+  /** The input shapes warmed up at start-up, per stage (GPU providers only). */
+  warmedShapes?: { det: number[][]; cls: number[][]; rec: number[][] };
 }
 
 export type OcrErrorCode =

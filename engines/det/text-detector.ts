@@ -140,8 +140,13 @@ export class TextDetector {
     this.#opts = opts;
   }
 
+  /**
+   * padToShapeBuckets defaults to on for GPU execution providers (one det shape, warmed up once; see
+   * detShapeBuckets) and off on the CPU EP, where padding is pure extra work.
+   */
   static async create(session: OcrSession, opts?: DetectionOptions): Promise<TextDetector> {
-    return new TextDetector(session, resolveDetectionOptions(opts));
+    const padToShapeBuckets = opts?.padToShapeBuckets ?? session.provider.provider !== 'cpu';
+    return new TextDetector(session, resolveDetectionOptions({ ...opts, padToShapeBuckets }));
   }
 
   get options(): Readonly<ResolvedDetectionOptions> {

@@ -9,6 +9,12 @@ import { CTC_BLANK_INDEX } from './dictionary.js';
  */
 const FALLBACK_HALF_PITCH_STEPS = 3;
 
+/**
+ * Channels per time step of the rec model's argmax head (engines/runtime/rec-head.ts): argmax class
+ * index, its probability, the model's class count. Defined here so the recognizer needs no ONNX tooling.
+ */
+export const REC_HEAD_CHANNELS = 3;
+
 /** One kept time-step run: the class emitted, where its run of identical argmaxes lies, its probability. */
 interface KeptRun {
   classIndex: number;
@@ -61,6 +67,41 @@ export function ctcGreedyDecode(
     prevIdx = best;
   }
 
+  return finishDecode(runs, character, timeSteps, contentFrac);
+}
+
+/**
+ * The same decode as ctcGreedyDecode from the argmax head's output (engines/runtime/rec-head.ts): one
+ * row of [T, channels] floats starting at `offset`, channel 0 = argmax class, 1 = its probability.
+ * Text, confidence and char extents are identical to ctcGreedyDecode on the full probabilities, since
+ * that decode reads nothing but the argmax and its probability per time step.
+ */
+export function ctcGreedyDecodeArgmax(
+  head: Float32Array,
+  offset: number,
+  timeSteps: number,
+  channels: number,
+  character: readonly string[],
+  contentFrac: number,
+): RecResult {
+  const runs: KeptRun[] = [];
+  let prevIdx = -1;
+  for (let t = 0; t < timeSteps; t++) {
+    const base = offset + t * channels;
+    const best = head[base]!;
+    if (best === prevIdx) {
+      const last = runs[runs.length - 1];
+      if (last && last.end === t) last.end = t + 1;
+    } else if (best !== CTC_BLANK_INDEX) {
+      runs.push({ classIndex: best, start: t, end: t + 1, prob: head[base + 1]! });
+    }
+    prevIdx = best;
+  }
+  return finishDecode(runs, character, timeSteps, contentFrac);
+}
+
+/** Confidence, char extents and edge-space trimming shared by both decodes. */
+function finishDecode(runs: KeptRun[], character: readonly string[], timeSteps: number, contentFrac: number): RecResult {
   let probSum = 0;
   for (const r of runs) probSum += r.prob;
   const confidence = runs.length > 0 ? probSum / runs.length : 0;
@@ -167,4 +208,16 @@ export function ctcGreedyDecodeBatch(
   const timeSteps = dims[1]!;
   const classCount = dims[2]!;
   return contentFracs.map((frac, row) => ctcGreedyDecode(probs, row * timeSteps * classCount, timeSteps, classCount, character, frac));
+}
+
+/** ctcGreedyDecodeBatch for the argmax head's [N, T, channels] output. */
+export function ctcGreedyDecodeArgmaxBatch(
+  head: Float32Array,
+  dims: readonly number[],
+  character: readonly string[],
+  contentFracs: readonly number[],
+): RecResult[] {
+  const timeSteps = dims[1]!;
+  const channels = dims[2]!;
+  return contentFracs.map((frac, row) => ctcGreedyDecodeArgmax(head, row * timeSteps * channels, timeSteps, channels, character, frac));
 }

@@ -36,6 +36,57 @@ export function geometricWidthBuckets(maxWidthPx: number, growth = REC_WIDTH_BUC
  */
 export const DEFAULT_REC_WIDTH_BUCKETS_PX: readonly number[] = geometricWidthBuckets(8192);
 
+/**
+ * Tensor widths on GPU execution providers: the CPU's ×1.2 list up to 4096 px (w/h ≈ 85, longer than a
+ * full-width 300-dpi A4 line of 9 pt text), 15 shapes, each tuned once at start-up (a new shape costs the
+ * CUDA EP 0.3–1.7 s of cuDNN search; one session per shape, see ShapePooledSession). A coarser list would
+ * warm up faster but squeezes lines harder, and that costs text: measured on the CPU EP over 84 rendered
+ * lines (16–44 px, 7 fonts, English + Chinese), CER 0.66 % with [320, 480, 640, 960, 1280, 1920, 2560,
+ * 3840], 0.43 % with ×1.33 steps, 0.08 % with this list. Same widths as the CPU also means the same text
+ * on every EP. Lines past 4096 px continue the series (bucketImgWidth), untuned.
+ */
+export const GPU_REC_WIDTH_BUCKETS_PX: readonly number[] = DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= 4096);
+
+/**
+ * Rows per rec run on GPU EPs, every run padded to it (one shape per width bucket). Blank rows cost a
+ * GPU next to nothing; the best value is measured by tests/bench/gpu-shapes.ts.
+ */
+export const DEFAULT_GPU_REC_BATCH_ROWS = 8;
+
+/**
+ * The RecBatchingOptions a GPU EP uses: GPU_REC_WIDTH_BUCKETS_PX, `rows` crops per run padded to `rows`,
+ * and a column cap that lets even the widest bucket run full batches.
+ */
+export function gpuRecBatching(rows: number = DEFAULT_GPU_REC_BATCH_ROWS, widthBucketsPx: readonly number[] = GPU_REC_WIDTH_BUCKETS_PX): RecBatchingOptions {
+  const n = Math.max(1, Math.floor(rows));
+  return { batchSize: n, widthBucketsPx, batchSizeBuckets: [n], maxBatchWidthPx: n * widthBucketsPx[widthBucketsPx.length - 1]! };
+}
+
+/**
+ * Every tensor shape [rows, 3, 48, width] `planRecBatches` can produce under `opts` for crops up to the
+ * last width bucket (longer lines continue the series and are not in the plan). Derived by planning 1…batchSize
+ * crops of each bucket's width, so it cannot drift from planRecBatches. Empty for unbucketed widths.
+ */
+export function recPlanShapes(opts: RecBatchingOptions): number[][] {
+  const buckets = opts.widthBucketsPx;
+  if (!buckets || buckets.length === 0) return [];
+  const shapes: number[][] = [];
+  const seen = new Set<string>();
+  for (const w of buckets) {
+    for (let n = 1; n <= Math.max(1, Math.floor(opts.batchSize)); n++) {
+      for (const plan of planRecBatches(Array.from({ length: n }, () => ({ width: w, height: REC_IMG_H_PX })), opts)) {
+        const dims = [plan.rows, 3, REC_IMG_H_PX, plan.imgWPx];
+        const key = dims.join('x');
+        if (!seen.has(key)) {
+          seen.add(key);
+          shapes.push(dims);
+        }
+      }
+    }
+  }
+  return shapes;
+}
+
 export interface RecBatchingOptions {
   /** Crops per model run (PaddleOCR rec_batch_num = 6). */
   batchSize: number;

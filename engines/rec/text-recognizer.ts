@@ -3,30 +3,35 @@ import { performance } from 'node:perf_hooks';
 import { OcrError } from '../errors.js';
 import type { OcrSession, RecOutput, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { ctcGreedyDecodeBatch } from './ctc-decode.js';
+import { REC_HEAD_CHANNELS, ctcGreedyDecodeArgmaxBatch, ctcGreedyDecodeBatch } from './ctc-decode.js';
 import { loadDictionary } from './dictionary.js';
 import {
+  DEFAULT_GPU_REC_BATCH_ROWS,
   DEFAULT_REC_WIDTH_BUCKETS_PX,
+  GPU_REC_WIDTH_BUCKETS_PX,
   REC_IMG_H_PX,
   REC_MIN_IMG_W_PX,
   ResizeScratch,
   TensorArena,
   cropRatio,
   planRecBatches,
+  recPlanShapes,
   writeRecBatch,
   type RecBatchingOptions,
 } from './rec-preprocess.js';
 
 export interface TextRecognizerOptions {
   /**
-   * Crops per model run. Default: 1 on the CPU EP (measured on the 2-core box: batches of 6–24 cost
-   * 5–15 % more CPU per line than single lines, tests/bench/rec-batch.ts), PaddleOCR's rec_batch_num 6
-   * elsewhere. With width buckets the text does not depend on it.
+   * Crops per model run (on GPU EPs: the fixed tensor batch rows). Default: 1 on the CPU EP (measured on
+   * the 2-core box: batches of 6–24 cost 5–15 % more CPU per line than single lines,
+   * tests/bench/rec-batch.ts), DEFAULT_GPU_REC_BATCH_ROWS elsewhere. With width buckets the text does not
+   * depend on it.
    */
   batchSize?: number;
   /**
-   * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX; null =
-   * PaddleOCR's exact per-batch widths (see RecBatchingOptions).
+   * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX on the CPU EP,
+   * GPU_REC_WIDTH_BUCKETS_PX elsewhere (few shapes, all warmed up); null = PaddleOCR's exact per-batch
+   * widths (see RecBatchingOptions).
    */
   widthBucketsPx?: readonly number[] | null;
   /**
@@ -35,7 +40,10 @@ export interface TextRecognizerOptions {
    * shape (a new shape costs the CUDA EP ~1 s of tuning, a few blank rows cost it next to nothing).
    */
   batchSizeBuckets?: readonly number[] | null;
-  /** Bucketed mode: cap on rows × width per run (see RecBatchingOptions.maxBatchWidthPx). */
+  /**
+   * Bucketed mode: cap on rows × width per run (see RecBatchingOptions.maxBatchWidthPx). Default on GPU
+   * EPs: batchSize × the widest bucket, so every planned width runs full batches (one shape each).
+   */
   maxBatchWidthPx?: number;
 }
 
@@ -54,11 +62,18 @@ export class TextRecognizer {
   /** Character table, index = model class (0 = blank, last = ' '). */
   readonly character: readonly string[];
   readonly batching: Readonly<RecBatchingOptions>;
+  /**
+   * What the session's first run returned: 'argmax' = the argmax head (engines/runtime/rec-head.ts,
+   * [N, T, 3]), 'probs' = the softmax [N, T, classes]. run() decodes each batch by its output's shape, so
+   * a session that mixes both (TensorRT routes + a headed fallback) still decodes correctly.
+   */
+  readonly outputKind: 'argmax' | 'probs';
 
-  private constructor(session: OcrSession, character: readonly string[], batching: RecBatchingOptions) {
+  private constructor(session: OcrSession, character: readonly string[], batching: RecBatchingOptions, outputKind: 'argmax' | 'probs') {
     this.#session = session;
     this.character = character;
     this.batching = batching;
+    this.outputKind = outputKind;
   }
 
   /**
@@ -67,18 +82,21 @@ export class TextRecognizer {
    */
   static async create(session: OcrSession, dictPath: string, opts: TextRecognizerOptions = {}): Promise<TextRecognizer> {
     const onCpu = session.provider.provider === 'cpu';
-    const batchSize = Math.max(1, Math.floor(opts.batchSize ?? (onCpu ? 1 : 6)));
+    const batchSize = Math.max(1, Math.floor(opts.batchSize ?? (onCpu ? 1 : DEFAULT_GPU_REC_BATCH_ROWS)));
+    const widthBucketsPx = opts.widthBucketsPx === undefined ? (onCpu ? DEFAULT_REC_WIDTH_BUCKETS_PX : GPU_REC_WIDTH_BUCKETS_PX) : opts.widthBucketsPx;
+    const maxBatchWidthPx = opts.maxBatchWidthPx ?? (onCpu || !widthBucketsPx?.length ? undefined : batchSize * widthBucketsPx[widthBucketsPx.length - 1]!);
     const batching: RecBatchingOptions = {
       batchSize,
-      widthBucketsPx: opts.widthBucketsPx === undefined ? DEFAULT_REC_WIDTH_BUCKETS_PX : opts.widthBucketsPx,
+      widthBucketsPx,
       batchSizeBuckets: opts.batchSizeBuckets === undefined ? (onCpu ? null : [batchSize]) : opts.batchSizeBuckets,
-      ...(opts.maxBatchWidthPx === undefined ? {} : { maxBatchWidthPx: opts.maxBatchWidthPx }),
+      ...(maxBatchWidthPx === undefined ? {} : { maxBatchWidthPx }),
     };
     // The probe has the shape a run of short lines will have here, so on a GPU it doubles as that warm-up.
     const probe = planRecBatches([{ width: REC_MIN_IMG_W_PX, height: REC_IMG_H_PX }], batching)[0]!;
     let dims: readonly number[];
+    let data: Float32Array;
     try {
-      ({ dims } = await session.run({
+      ({ dims, data } = await session.run({
         data: new Float32Array(probe.rows * 3 * REC_IMG_H_PX * probe.imgWPx),
         dims: [probe.rows, 3, REC_IMG_H_PX, probe.imgWPx],
       }));
@@ -88,8 +106,12 @@ export class TextRecognizer {
     if (dims.length !== 3) {
       throw new OcrError('MODEL_LOAD_FAILED', `The recognition model's output has shape [${dims.join(', ')}]; expected [N, T, classes] (a CTC model).`);
     }
-    const character = loadDictionary(dictPath, dims[2]!);
-    return new TextRecognizer(session, character, batching);
+    // The argmax head carries the model's class count in its third channel, so the dictionary is
+    // checked against the model either way.
+    const outputKind = dims[2] === REC_HEAD_CHANNELS ? 'argmax' : 'probs';
+    const classCount = outputKind === 'argmax' ? data[2]! : dims[2]!;
+    const character = loadDictionary(dictPath, classCount);
+    return new TextRecognizer(session, character, batching, outputKind);
   }
 
   /** Recognises `crops`; results come back in the input order. Zero-size crops give empty text. */
@@ -110,15 +132,14 @@ export class TextRecognizer {
       const t1 = performance.now();
       const output = await this.#session.run({ data: input, dims });
       const t2 = performance.now();
-      if (output.dims.length !== 3 || output.dims[0]! < plan.rows || output.dims[2] !== this.character.length) {
+      const headed = output.dims[2] === REC_HEAD_CHANNELS;
+      if (output.dims.length !== 3 || output.dims[0]! < plan.rows || (!headed && output.dims[2] !== this.character.length)) {
         throw new OcrError('INTERNAL', `The recognition model returned shape [${output.dims.join(', ')}] for input [${dims.join(', ')}].`);
       }
-      const decoded = ctcGreedyDecodeBatch(
-        output.data,
-        output.dims,
-        this.character,
-        plan.resizedWidthsPx.map((w) => w / plan.imgWPx),
-      );
+      const contentFracs = plan.resizedWidthsPx.map((w) => w / plan.imgWPx);
+      const decoded = headed
+        ? ctcGreedyDecodeArgmaxBatch(output.data, output.dims, this.character, contentFracs)
+        : ctcGreedyDecodeBatch(output.data, output.dims, this.character, contentFracs);
       plan.cropIndices.forEach((j, row) => {
         results[live[j]!] = decoded[row]!;
       });
@@ -132,29 +153,26 @@ export class TextRecognizer {
   }
 
   /**
-   * Runs blank tensors of the shapes lines of the given widths will run at, so a GPU EP tunes them
-   * before the first page (each new shape costs the CUDA EP ~1 s, once per session). Default: the
-   * width buckets up to 2368 px (w/h ≤ 49, nearly every line of a page). Returns the shapes run.
+   * Every tensor shape run() can produce for lines up to the last width bucket (recPlanShapes): on GPU EPs
+   * one shape per width bucket, all of which warmUp() runs once.
    */
-  async warmUp(widthsPx: readonly number[] = (this.batching.widthBucketsPx ?? [REC_MIN_IMG_W_PX]).filter((w) => w <= 2368)): Promise<number[][]> {
-    const shapes: number[][] = [];
-    const seen = new Set<string>();
-    for (const w of widthsPx) {
-      const counts = this.batching.batchSizeBuckets ?? [this.batching.batchSize];
-      for (const n of counts) {
-        // Plan n crops of exactly this width, so rows and width are what run() would use.
-        for (const plan of planRecBatches(Array.from({ length: n }, () => ({ width: w, height: REC_IMG_H_PX })), this.batching)) {
-          const dims = [plan.rows, 3, REC_IMG_H_PX, plan.imgWPx];
-          const key = dims.join('x');
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const input = this.#arena.view(plan.rows * 3 * REC_IMG_H_PX * plan.imgWPx);
-          input.fill(0);
-          await this.#session.run({ data: input, dims });
-          shapes.push(dims);
-        }
-      }
+  planShapes(): number[][] {
+    return recPlanShapes(this.batching);
+  }
+
+  /**
+   * Runs blank tensors of `shapes` (default: planShapes()), so a GPU EP tunes them before the first page
+   * (each new shape costs the CUDA EP 0.3–1.7 s, once per session). Returns the shapes run.
+   */
+  async warmUp(shapes: readonly (readonly number[])[] = this.planShapes()): Promise<number[][]> {
+    const done: number[][] = [];
+    for (const shape of shapes) {
+      const dims = [...shape];
+      const input = this.#arena.view(dims.reduce((a, b) => a * b, 1));
+      input.fill(0);
+      await this.#session.run({ data: input, dims });
+      done.push(dims);
     }
-    return shapes;
+    return done;
   }
 }

@@ -5,6 +5,7 @@ import type { OcrSession } from '../stages.js';
 import type { StageProvider } from '../types.js';
 import { detectProviderAvailability, type OrtStage, type ProviderAvailability, type TrtEngineState } from './execution-providers.js';
 import type { ModelPaths } from './models.js';
+import type { PipelineWarmUp } from './pipeline-warm-up.js';
 import { openStageSession } from './stage-runtime.js';
 
 export interface PipelineSessions {
@@ -14,6 +15,11 @@ export interface PipelineSessions {
   available: ProviderAvailability;
   /** Wall time to plan, load, verify (and validate FP16) the three sessions. */
   loadMs: number;
+  /**
+   * Set by Pipeline.create after warming the GPU stages' shapes (pipeline-warm-up.ts), for EngineInfo;
+   * absent when every stage is on the CPU EP.
+   */
+  warmUp?: PipelineWarmUp;
   dispose(): Promise<void>;
 }
 
@@ -26,7 +32,21 @@ export interface PipelineSessions {
 export interface PipelineSessionOptions extends OcrPipelineOptions {
   available?: ProviderAvailability;
   trtEngines?: Partial<Record<OrtStage, TrtEngineState>>;
+  /**
+   * Load rec with the argmax head (engines/runtime/rec-head.ts): the session returns argmax + max
+   * probability per time step instead of every class's probability. Default DEFAULT_REC_HEAD.
+   */
+  recHead?: boolean;
 }
+
+/**
+ * The argmax head is on for every EP: same text, confidences and char extents as the full-probability
+ * decode (tests/integration/engines/runtime/rec-head.test.ts), and cheaper on the CPU EP too. Measured
+ * with tests/bench/gpu-shapes.ts --ep cpu --head-compare on a4-300dpi.png (25 lines, shared 2-core box,
+ * best of 3, two sessions): rec post 768 / 906 ms → 3.8 / 3.2 ms per page, rec run 20.8 / 25.1 s →
+ * 12.7 / 22.2 s (no [N, T, 6625] output to allocate and copy).
+ */
+export const DEFAULT_REC_HEAD = true;
 
 /**
  * Where FP16 models and TensorRT engines are cached when the caller names no folder: the user's cache
@@ -62,6 +82,7 @@ export async function createPipelineSessions(paths: ModelPaths, options: Pipelin
         cacheDir,
         trtEngine: options.trtEngines?.[stage],
         intraOpNumThreads: options.intraOpNumThreads,
+        recHead: stage === 'rec' && (options.recHead ?? DEFAULT_REC_HEAD),
       });
       created.push(opened.session);
       return opened.session;

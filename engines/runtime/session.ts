@@ -9,6 +9,7 @@ import type { EngineCache } from './engine-cache.js';
 import type { PlannedProvider, ProviderPlan } from './execution-providers.js';
 import { profileCovers, type ShapeProfile } from './trt/trtexec-command.js';
 import type { Fp16Options } from './fp16.js';
+import { gpuRecBatching, recPlanShapes } from '../rec/rec-preprocess.js';
 
 export interface CreateSessionOptions {
   stage: 'det' | 'cls' | 'rec';
@@ -186,6 +187,12 @@ export interface CreatePlannedSessionOptions extends CreateSessionOptions {
   warmUpShapes?: number[][];
   /** Extra WebGPU EP options (preferredLayout, validationMode, …). */
   webgpuOptions?: Record<string, unknown>;
+  /**
+   * rec only: load the model with the argmax head appended (rec-head.ts; output [N, T, 3] instead of
+   * [N, T, classes]), on top of the FP16 conversion where that is the candidate. TensorRT engines keep
+   * their own output (TextRecognizer decodes both). Default false.
+   */
+  recHead?: boolean;
   log?: (message: string) => void;
 }
 
@@ -245,6 +252,24 @@ function zeros(shape: number[]): TensorData {
 }
 
 async function resolveModel(
+  modelPath: string,
+  c: PlannedProvider,
+  opts: CreatePlannedSessionOptions,
+): Promise<{ source: string | Uint8Array; label: string }> {
+  const base = await resolveBaseModel(modelPath, c, opts);
+  if (!opts.recHead || opts.stage !== 'rec') return base;
+  const { deriveRecHeadModel, getRecHeadModel } = await import('./rec-head.js');
+  if (typeof base.source === 'string' && opts.cache) {
+    const { EngineCache } = await import('./engine-cache.js');
+    const cache = typeof opts.cache === 'string' ? new EngineCache({ rootDir: opts.cache, log: opts.log }) : opts.cache;
+    const r = await getRecHeadModel(base.source, { cache, precision: c.model === 'fp16' ? 'fp16' : 'fp32' });
+    return { source: r.path, label: `${r.path} (argmax head on ${base.label})` };
+  }
+  const bytes = typeof base.source === 'string' ? await readFile(base.source) : base.source;
+  return { source: deriveRecHeadModel(bytes), label: `${base.label} + argmax head (in memory)` };
+}
+
+async function resolveBaseModel(
   modelPath: string,
   c: PlannedProvider,
   opts: CreatePlannedSessionOptions,
@@ -445,8 +470,20 @@ export async function warmUp(session: OcrSession, shapes: readonly (readonly num
   return out;
 }
 
-/** Sessions one ShapePooledSession keeps at most (each holds its own CUDA workspace, ~0.3 GiB for rec). */
-export const MAX_POOLED_SESSIONS = 16;
+/**
+ * Pool slots beyond the planned shapes: rec lines longer than the last GPU width bucket continue the
+ * series ×1.5 (5760, 8640, 12960, 19440 px: w/h up to 400), rare and untuned, but they must not evict a
+ * planned shape.
+ */
+export const POOL_SPARE_SESSIONS = 4;
+
+/**
+ * Sessions one ShapePooledSession keeps at most (each holds its own CUDA workspace, ~0.3 GiB for rec):
+ * every shape the largest stage's GPU plan can produce (rec: recPlanShapes(gpuRecBatching()), one per
+ * width bucket; det and cls: one each), the probe shape createSession opens the pool with, and
+ * POOL_SPARE_SESSIONS, so a page never evicts a tuned shape.
+ */
+export const MAX_POOLED_SESSIONS = recPlanShapes(gpuRecBatching()).length + 1 + POOL_SPARE_SESSIONS;
 
 /**
  * CUDA EP: one ORT session per input shape. On a single CUDA session every CHANGE of input shape costs
@@ -462,7 +499,11 @@ export class ShapePooledSession implements OcrSession {
   readonly stage: 'det' | 'cls' | 'rec';
   readonly provider: StageProvider;
 
-  constructor(first: OrtSession, firstShape: readonly number[], open: () => Promise<OrtSession>) {
+  /** Sessions kept at most (LRU beyond). */
+  readonly maxSessions: number;
+
+  constructor(first: OrtSession, firstShape: readonly number[], open: () => Promise<OrtSession>, maxSessions: number = MAX_POOLED_SESSIONS) {
+    this.maxSessions = Math.max(1, Math.floor(maxSessions));
     this.stage = first.stage;
     this.provider = first.provider;
     this.#open = open;
@@ -482,7 +523,7 @@ export class ShapePooledSession implements OcrSession {
       this.#pool.delete(key);
       this.#pool.set(key, session);
     } else {
-      if (this.#pool.size >= MAX_POOLED_SESSIONS) {
+      if (this.#pool.size >= this.maxSessions) {
         const [oldKey, oldest] = this.#pool.entries().next().value as [string, Promise<OrtSession>];
         this.#pool.delete(oldKey);
         void oldest.then((s) => s.dispose()).catch(() => {});

@@ -33,6 +33,8 @@ export interface OpenStageOptions {
   /** Inputs for the gate (default: the built-in rendered text for this stage). */
   validationInputs?: TensorData[];
   budgets?: Partial<ValidationBudgets>;
+  /** rec: load the argmax-head variant (see CreatePlannedSessionOptions.recHead). Default false. */
+  recHead?: boolean;
   log?: (message: string) => void;
 }
 
@@ -64,10 +66,19 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
     cpuFp16Faster: o.cpuFp16Faster,
     webgpuFp16: o.webgpuFp16,
   });
+  const recHead = o.recHead === true && o.stage === 'rec';
   const common = { stage: o.stage, cache: o.cacheDir, deviceId: o.deviceId, intraOpNumThreads: o.intraOpNumThreads, fp16Options: o.fp16Options, log };
-  const session = await createSession(o.modelPath, { ...common, plan });
+  // The gate compares full probabilities with the FP32 model's, so when the plan holds a candidate that
+  // would need validating, rec loads without the argmax head first and again with it once it passes.
+  const mayNeedGate = o.validate !== false && plan.candidates.some((c) => c.precision === 'fp16' || c.provider === 'tensorrt');
+  let session = await createSession(o.modelPath, { ...common, plan, recHead: recHead && !mayNeedGate });
   const lowered = session.provider.precision === 'fp16' || session.provider.provider === 'tensorrt';
   if (!lowered || o.validate === false) {
+    if (recHead && mayNeedGate) {
+      // An FP32 candidate won after all: same plan, same order, now with the head.
+      await session.dispose();
+      session = await createSession(o.modelPath, { ...common, plan, recHead });
+    }
     if (o.warmUpShapes?.length) await warmAll(session, o.warmUpShapes);
     return { session, provider: session.provider, plan };
   }
@@ -91,13 +102,22 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
   }
   if (validation.ok) {
     log(`${o.stage}: ${session.provider.provider}/${session.provider.precision} passed the validation gate`);
+    if (recHead) {
+      // Same plan, same order: the candidate that just passed loads again, now with the head.
+      const validated = session.provider;
+      await session.dispose();
+      session = await createSession(o.modelPath, { ...common, plan, recHead });
+      if (session.provider.provider !== validated.provider || session.provider.precision !== validated.precision) {
+        log(`${o.stage}: reload with the argmax head landed on ${session.provider.provider}/${session.provider.precision}, not the validated ${validated.provider}/${validated.precision}`);
+      }
+    }
     if (o.warmUpShapes?.length) await warmAll(session, o.warmUpShapes);
     return { session, provider: session.provider, plan, validation };
   }
   log(`${o.stage}: ${session.provider.provider}/${session.provider.precision} rejected by the validation gate (${validation.reason}); loading FP32`);
   const rejected = { provider: session.provider.provider, reason: `${session.provider.precision.toUpperCase()} failed validation: ${validation.reason}` };
   await session.dispose();
-  const fp32 = await createSession(o.modelPath, { ...common, plan: toFp32(plan), warmUpShapes: o.warmUpShapes });
+  const fp32 = await createSession(o.modelPath, { ...common, plan: toFp32(plan), warmUpShapes: o.warmUpShapes, recHead });
   // Planning skips, then the rejected candidate, then whatever the FP32 load itself fell through.
   const tried = fp32.provider.fallbacks.filter((f) => !plan.skipped.includes(f));
   fp32.provider.fallbacks.splice(0, fp32.provider.fallbacks.length, ...plan.skipped, rejected, ...tried);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OcrError } from '../../../../engines/errors.js';
-import { DEFAULT_REC_WIDTH_BUCKETS_PX } from '../../../../engines/rec/rec-preprocess.js';
+import { DEFAULT_GPU_REC_BATCH_ROWS, DEFAULT_REC_WIDTH_BUCKETS_PX, GPU_REC_WIDTH_BUCKETS_PX } from '../../../../engines/rec/rec-preprocess.js';
 import { TextRecognizer } from '../../../../engines/rec/text-recognizer.js';
 import { resolveModelPaths } from '../../../../engines/runtime/models.js';
 import { createCpuSession } from '../../../../engines/runtime/session.js';
@@ -76,11 +76,25 @@ describe('TextRecognizer on the real PP-OCRv4 model (ORT CPU)', () => {
 
   test('GPU-style batching: warmUp() runs exactly the shapes later runs use, one per width', async () => {
     const gpuStyle = await TextRecognizer.create(session, resolveModelPaths().dict, { batchSize: 4, batchSizeBuckets: [4] });
-    const warmed = new Set((await gpuStyle.warmUp(DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= 1152))).map((d) => d.join('x')));
+    const warmed = new Set((await gpuStyle.warmUp(gpuStyle.planShapes().filter(([, , , w]) => w! <= 1152))).map((d) => d.join('x')));
     const out = await gpuStyle.run(clean);
     assert.deepEqual(out.results.map((r) => r.text), cleanTexts);
     for (const d of out.batchShapes) assert.ok(warmed.has(d.join('x')), `${d.join('x')} was warmed`);
     assert.ok(out.batchShapes.every(([n]) => n === 4));
+  });
+
+  test('on a GPU provider: GPU width buckets, fixed batch rows, every run one of planShapes()', async () => {
+    // The real CPU session, reporting a GPU provider: TextRecognizer picks its defaults from the provider.
+    const asGpu: OcrSession = { stage: 'rec', provider: { ...session.provider, provider: 'cuda' }, run: (x) => session.run(x), dispose: async () => {} };
+    const gpu = await TextRecognizer.create(asGpu, resolveModelPaths().dict);
+    assert.deepEqual(gpu.batching.widthBucketsPx, GPU_REC_WIDTH_BUCKETS_PX);
+    assert.equal(gpu.batching.batchSize, DEFAULT_GPU_REC_BATCH_ROWS);
+    const planned = gpu.planShapes();
+    assert.deepEqual(planned, GPU_REC_WIDTH_BUCKETS_PX.map((w) => [DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, w]));
+    const out = await gpu.run([clean[0]!, clean[4]!, clean[7]!]);
+    const allowed = new Set(planned.map((d) => d.join('x')));
+    for (const d of out.batchShapes) assert.ok(allowed.has(d.join('x')), `${d.join('x')} is planned`);
+    assert.deepEqual(out.results.map((r) => r.text), [cleanTexts[0], cleanTexts[4], cleanTexts[7]]);
   });
 
   test('confidence is PaddleOCR\'s mean max-probability and high on clean text', async () => {

@@ -56,4 +56,32 @@ describe('openStageSession (CPU EP here; FP16 forced onto the CPU to exercise th
     assert.equal(o.session.provider, o.provider);
     await o.session.dispose();
   });
+
+  test('rec with the argmax head: an FP16 candidate is validated on full probabilities, then reloaded with the head', async () => {
+    const logs: string[] = [];
+    const o = await openStageSession({
+      stage: 'rec', modelPath: models.rec, preference: 'cpu', precision: 'fp16', available, cacheDir: tmp, cpuFp16Faster: true,
+      validationInputs: inputs.rec, recHead: true, log: (m) => logs.push(m),
+    });
+    try {
+      assert.equal(o.validation?.ok, true, o.validation?.reason);
+      assert.equal(o.provider.precision, 'fp16');
+      const out = await o.session.run({ data: new Float32Array(3 * 48 * 320), dims: [1, 3, 48, 320] });
+      assert.deepEqual(out.dims, [1, 40, 3], 'the session in use has the head');
+      assert.ok(logs.some((l) => /argmax head/.test(l)), logs.join('\n'));
+    } finally {
+      await o.session.dispose();
+    }
+  });
+
+  test('rec with the argmax head in FP32: loaded with the head directly, no gate', async () => {
+    const o = await openStageSession({ stage: 'rec', modelPath: models.rec, preference: 'cpu', precision: 'fp32', available, cacheDir: tmp, recHead: true });
+    try {
+      assert.equal(o.validation, undefined);
+      const out = await o.session.run({ data: new Float32Array(3 * 48 * 320), dims: [1, 3, 48, 320] });
+      assert.deepEqual(out.dims, [1, 40, 3]);
+    } finally {
+      await o.session.dispose();
+    }
+  });
 });

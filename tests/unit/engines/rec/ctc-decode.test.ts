@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ctcGreedyDecode, ctcGreedyDecodeBatch } from '../../../../engines/rec/ctc-decode.js';
+import { REC_HEAD_CHANNELS, ctcGreedyDecode, ctcGreedyDecodeArgmax, ctcGreedyDecodeArgmaxBatch, ctcGreedyDecodeBatch } from '../../../../engines/rec/ctc-decode.js';
 
 // A tiny character table in PaddleOCR's layout: 0 = blank, then the keys, then ' ' last.
 const CHARS = ['blank', 'h', 'e', 'l', 'o', 'w', 'r', 'd', ' '];
@@ -126,6 +126,45 @@ describe('ctcGreedyDecodeBatch', () => {
     all.set(b, a.length);
     all.set(pad, a.length * 2);
     const out = ctcGreedyDecodeBatch(all, [3, 3, C], CHARS, [1, 1]);
+    assert.deepEqual(out.map((r) => r.text), ['he', 'wo']);
+  });
+});
+
+/** What the argmax head (engines/runtime/rec-head.ts) computes from [rows·T, C] probabilities: (argmax, max, C). */
+function headOf(p: Float32Array, steps: number): Float32Array {
+  const out = new Float32Array(steps * REC_HEAD_CHANNELS);
+  for (let t = 0; t < steps; t++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (p[t * C + c]! > p[t * C + best]!) best = c;
+    out.set([best, p[t * C + best]!, C], t * REC_HEAD_CHANNELS);
+  }
+  return out;
+}
+
+describe('ctcGreedyDecodeArgmax (argmax head output)', () => {
+  test('identical to the full-probability decode: text, confidence, extents, edge spaces, repeats', () => {
+    // Deterministic pseudo-random sequences over the whole table, blank-heavy like real CTC output.
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let trial = 0; trial < 200; trial++) {
+      const steps = 1 + Math.floor(rnd() * 40);
+      const seq = Array.from({ length: steps }, () => (rnd() < 0.5 ? '_' : CHARS[1 + Math.floor(rnd() * (C - 1))]!));
+      const peak = seq.map(() => 0.3 + rnd() * 0.7);
+      const p = probs(seq, peak);
+      const frac = 0.2 + rnd() * 0.8;
+      const want = ctcGreedyDecode(p, 0, steps, C, CHARS, frac);
+      const got = ctcGreedyDecodeArgmax(headOf(p, steps), 0, steps, REC_HEAD_CHANNELS, CHARS, frac);
+      assert.deepEqual(got, want, `trial ${trial}: ${seq.join('')}`);
+    }
+  });
+
+  test('batch form decodes each row at its offset and ignores padding rows', () => {
+    const a = headOf(probs(['h', 'e', '_']), 3);
+    const b = headOf(probs(['w', 'o', 'o']), 3);
+    const all = new Float32Array(3 * 3 * REC_HEAD_CHANNELS);
+    all.set(a, 0);
+    all.set(b, a.length);
+    const out = ctcGreedyDecodeArgmaxBatch(all, [3, 3, REC_HEAD_CHANNELS], CHARS, [1, 1]);
     assert.deepEqual(out.map((r) => r.text), ['he', 'wo']);
   });
 });

@@ -1,6 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DEFAULT_GPU_REC_BATCH_ROWS,
+  GPU_REC_WIDTH_BUCKETS_PX,
+  gpuRecBatching,
+  recPlanShapes,
   DEFAULT_REC_MAX_BATCH_WIDTH_PX,
   DEFAULT_REC_WIDTH_BUCKETS_PX,
   ResizeScratch,
@@ -212,5 +216,35 @@ describe('writeRecBatch', () => {
     const b = arena.view(500);
     assert.equal(a.buffer, b.buffer);
     assert.equal(b.length, 500);
+  });
+});
+
+describe('GPU shape plan', () => {
+  test('GPU buckets: ascending multiples of 32, growth ≤ 1.5', () => {
+    GPU_REC_WIDTH_BUCKETS_PX.forEach((w, i) => {
+      assert.equal(w % 32, 0);
+      if (i > 0) assert.ok(w > GPU_REC_WIDTH_BUCKETS_PX[i - 1]! && w / GPU_REC_WIDTH_BUCKETS_PX[i - 1]! <= 1.5);
+    });
+  });
+
+  test('recPlanShapes: one shape per width bucket with fixed rows, and every run of any page is one of them', () => {
+    const opts = gpuRecBatching();
+    const shapes = recPlanShapes(opts);
+    assert.deepEqual(shapes, GPU_REC_WIDTH_BUCKETS_PX.map((w) => [DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, w]));
+    const allowed = new Set(shapes.map((d) => d.join('x')));
+    // Pseudo-random pages of up to 120 lines, w/h from 0.5 to 80 (the last bucket).
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let page = 0; page < 50; page++) {
+      const sizes = Array.from({ length: 1 + Math.floor(rnd() * 120) }, () => ({ width: Math.round(20 + rnd() * 3800), height: 48 }));
+      for (const p of planRecBatches(sizes, opts)) assert.ok(allowed.has([p.rows, 3, 48, p.imgWPx].join('x')), `${p.rows}x${p.imgWPx}`);
+    }
+  });
+
+  test('rows are an option: 32 rows → 32-row shapes; several batch-size buckets → a shape per (rows, width)', () => {
+    assert.ok(recPlanShapes(gpuRecBatching(32)).every(([n]) => n === 32));
+    const two = recPlanShapes({ batchSize: 8, widthBucketsPx: [320, 640], batchSizeBuckets: [4, 8] });
+    assert.deepEqual(two.map((d) => d.join('x')).sort(), ['4x3x48x320', '4x3x48x640', '8x3x48x320', '8x3x48x640']);
+    assert.deepEqual(recPlanShapes({ batchSize: 4, widthBucketsPx: null, batchSizeBuckets: null }), []);
   });
 });
