@@ -55,6 +55,14 @@ export interface OcrPipelineOptions {
   useCls?: boolean;
   /** Detect page orientation 0/90/180/270 automatically (default true). */
   autoRotate?: boolean;
+  /**
+   * Pages OCRed at once by recognizeFile, each in its own worker thread with its own pipeline (engines/parallel/).
+   * Default (defaultConcurrency): 1 on the CPU EP, whose own threads already use every core; on GPU EPs
+   * min(8, floor(cores / 2)), so the CPU work around inference (render, pre/post-processing) runs in parallel.
+   */
+  concurrency?: number;
+  /** recognizeFile renders the next page while this one is OCRed (default true). */
+  prefetch?: boolean;
 }
 
 export type PdfMode = 'auto' | 'ocr' | 'text-layer';
@@ -73,6 +81,11 @@ export interface RecognizeOptions {
    */
   pdfMode?: PdfMode;
   signal?: AbortSignal;
+  /**
+   * false: pages go only to onPage and the returned document's `pages` stays empty, so memory stays flat
+   * on long documents (default true).
+   */
+  keepPages?: boolean;
   /** Called as soon as a page is done, in page order. */
   onPage?: (page: Page) => void;
   onPageFailure?: (failure: PageFailure) => void;

@@ -6,8 +6,9 @@ import { TextClassifier, rotate180 } from './cls/text-classifier.js';
 import { TextDetector } from './det/text-detector.js';
 import { OcrError, serializeError, toOcrError } from './errors.js';
 import { cropQuad } from './image/crop.js';
+import { rotateImage } from './image/resize.js';
 import { openDocument } from './input/open-document.js';
-import type { DocumentReader, TextLayerPage } from './input/types.js';
+import { DEFAULT_PDF_DPI, type DocumentReader, type PageImage, type TextLayerPage } from './input/types.js';
 import { decideOrientation, fromUpright, toUpright } from './layout/orientation.js';
 import { orderLines, type LineCandidate } from './layout/reading-order.js';
 import { pageText } from './layout/page-text.js';
@@ -27,6 +28,7 @@ import {
   type PageFailure,
   type Quad,
   type RgbImage,
+  type Rotation,
   type StageTimings,
 } from './types.js';
 
@@ -49,11 +51,39 @@ function findOwnVersion(): string {
 
 /** PaddleOCR's drop_score: lines recognised with a lower mean confidence are noise more often than text. */
 export const DEFAULT_DROP_SCORE = 0.5;
-/** PDF render resolution when none is asked for (chosen by measured accuracy: see README, `npm run eval`). */
-export const DEFAULT_PDF_DPI = 300;
+/** PDF render resolution when none is asked for: one value for OCR, the viewer and the CLI (input/types.ts). */
+export { DEFAULT_PDF_DPI };
+
+/**
+ * A page whose detected text area is at least this share sideways (tall boxes) is turned upright and detected
+ * again (same bar as decideOrientation's page-level override).
+ */
+export const SIDEWAYS_REDETECT_MIN_SHARE = 0.75;
 
 export async function createOcrPipeline(options: OcrPipelineOptions = {}): Promise<OcrPipeline> {
+  // Several pages at once: a pool of worker threads, each with its own pipeline (engines/parallel/).
+  // Imported lazily: the pool's threads import this module themselves.
+  const { resolveConcurrency, createPooledPipeline } = await import('./parallel/page-pool.js');
+  const concurrency = await resolveConcurrency(options);
+  if (concurrency > 1) return createPooledPipeline({ ...options, concurrency });
   return Pipeline.create(options);
+}
+
+/** One pipeline in this thread, whatever options.concurrency says: the pool's threads run these. */
+export async function createPagePipeline(options: OcrPipelineOptions = {}): Promise<PagePipeline> {
+  return Pipeline.create(options);
+}
+
+/** A page of a document, read and ready for OCR (or already a page, when its PDF text layer was used). */
+export type LoadedPage = { kind: 'done'; page: Page } | { kind: 'image'; rendered: PageImage; pdf: boolean; pageCount: number };
+
+/**
+ * The page-level steps of recognizeFile, for callers that hold the DocumentReader themselves (the page pool's
+ * threads): loadPage (render/decode, or the text layer) can run for the next page while recognizeLoaded runs.
+ */
+export interface PagePipeline extends OcrPipeline {
+  loadPage(reader: DocumentReader, pageIndex: number, opts: RecognizeOptions): Promise<LoadedPage>;
+  recognizeLoaded(loaded: LoadedPage, pageIndex: number, opts: RecognizeOptions): Promise<Page>;
 }
 
 /** Rotates a quad's points so that point 0 is where the text starts (see Quad in types.ts). */
@@ -71,7 +101,7 @@ function throwIfAborted(signal: AbortSignal | undefined, ctx: { file?: string; p
   if (signal?.aborted) throw new OcrError('CANCELLED', 'Cancelled.', ctx);
 }
 
-class Pipeline implements OcrPipeline {
+class Pipeline implements PagePipeline {
   readonly #options: OcrPipelineOptions;
   readonly #paths: ModelPaths;
   readonly #sessions: PipelineSessions;
@@ -102,6 +132,10 @@ class Pipeline implements OcrPipeline {
       const detector = await TextDetector.create(sessions.det, options.det);
       const classifier = await TextClassifier.create(sessions.cls);
       const recognizer = await TextRecognizer.create(sessions.rec, paths.dict);
+      // GPU stages: run every shape of the plan once now, so no page pays for tuning (CPU: nothing to do).
+      const { warmUpPipeline } = await import('./runtime/pipeline-warm-up.js');
+      const warm = await warmUpPipeline(sessions, { detector, classifier, recognizer });
+      if (warm) sessions.warmUp = warm;
       return new Pipeline(options, paths, sessions, detector, classifier, recognizer);
     } catch (e) {
       await sessions.dispose();
@@ -117,6 +151,7 @@ class Pipeline implements OcrPipeline {
       models: this.#paths,
       precision: this.#options.precision ?? 'fp32',
       providers: [this.#sessions.det.provider, this.#sessions.cls.provider, this.#sessions.rec.provider],
+      ...(this.#sessions.warmUp ? { warmUpMs: this.#sessions.warmUp.warmUpMs, warmedShapes: this.#sessions.warmUp.warmedShapes } : {}),
     };
   }
 
@@ -126,31 +161,26 @@ class Pipeline implements OcrPipeline {
     const timings = emptyTimings();
     const warnings: string[] = [];
 
-    // 1. Detect text lines on the page as given; boxes come back in page pixels.
-    const det = await this.#detector.run(image);
-    timings.detPreMs = det.timings.preMs;
-    timings.detRunMs = det.timings.runMs;
-    timings.detPostMs = det.timings.postMs;
-    throwIfAborted(opts.signal, { page: index });
-
-    // 2. Crop every box from the full-resolution page (tall crops are turned 90° CCW, as PaddleOCR does).
-    const crops = det.boxes.map((b) => cropQuad(image, b.quad));
-
-    // 3. Direction classifier on every crop: which lines are upside down.
-    const useCls = this.#options.useCls ?? true;
-    const tCls = performance.now();
-    const cls = useCls && crops.length ? (await this.#classifier.run(crops.map((c) => c.image))).results : [];
-    timings.clsMs = performance.now() - tCls;
-
-    // 4. Page orientation from box shapes and the classifier's votes; a page-level decision overrides
-    //    single lines the classifier was unsure about.
-    const evidence = crops.map((c, i) => ({ quad: c.quad, rotated90: c.rotated90, angle: cls[i]?.angle, score: cls[i]?.score, width: c.image.width }));
-    const autoRotate = this.#options.autoRotate ?? true;
-    const orientation = autoRotate ? decideOrientation(evidence) : undefined;
-    const rotation = orientation?.rotation ?? 0;
-    const flips = crops.map((_, i) => (orientation ? orientation.flips[i] === true : cls[i]?.angle === 180));
-    const upright = crops.map((c, i) => (flips[i] ? rotate180(c.image) : c.image));
-    throwIfAborted(opts.signal, { page: index });
+    // 1–4. Detect, crop, classify and decide the page's orientation on the page as given.
+    let found = await this.#findLines(image, timings, index, opts.signal);
+    // A sideways page is turned upright and detected again: DB was trained on horizontal lines and merges
+    // neighbouring vertical lines of small print into one box (a 300-dpi PDF page turned 90°: 27% CER as
+    // given, 0.4% upright). Only the axis must be sure here; up or down is decided again on the upright copy.
+    let preTurn: Rotation = 0;
+    const first = found.orientation;
+    if (first && (first.rotation === 90 || first.rotation === 270) && first.tallShare >= SIDEWAYS_REDETECT_MIN_SHARE) {
+      const turnedImage = await rotateImage(image, (360 - first.rotation) as Rotation);
+      const second = await this.#findLines(turnedImage, timings, index, opts.signal);
+      // The upright copy must read horizontally; if it does not, the first reading stands.
+      if (second.rotation === 0 || second.rotation === 180) {
+        found = second;
+        preTurn = first.rotation;
+      }
+    }
+    const { det, crops, flips, upright } = found;
+    const frame = found.image;
+    const rotation = ((preTurn + found.rotation) % 360) as Rotation;
+    const rotationConfidence = found.orientation?.confidence ?? 0;
 
     // 5. Recognise all lines, batched by aspect ratio.
     const rec = await this.#recognizer.run(upright, { signal: opts.signal });
@@ -178,8 +208,10 @@ class Pipeline implements OcrPipeline {
         flipped: flips[i]!,
       });
     });
+    // Candidates are in the frame they were found in (the page, or its upright copy turned by preTurn); the
+    // two turns compose, so one map takes the upright layout back to the page as given.
     const blocks = fromUpright(
-      orderLines(toUpright(candidates, rotation, image.width, image.height), index),
+      orderLines(toUpright(candidates, found.rotation, frame.width, frame.height), index),
       rotation,
       image.width,
       image.height,
@@ -192,7 +224,7 @@ class Pipeline implements OcrPipeline {
       width: image.width,
       height: image.height,
       rotation,
-      rotationConfidence: orientation?.confidence ?? 0,
+      rotationConfidence,
       source: 'image',
       blocks,
       text: pageText(blocks),
@@ -202,14 +234,55 @@ class Pipeline implements OcrPipeline {
     };
   }
 
+  /** Steps 1–4 of recognizeImage on one image: det, crops, cls, orientation and the crops to read (turned where flipped). */
+  async #findLines(image: RgbImage, timings: StageTimings, index: number, signal: AbortSignal | undefined) {
+    // 1. Detect text lines; boxes come back in this image's pixels.
+    const det = await this.#detector.run(image);
+    timings.detPreMs += det.timings.preMs;
+    timings.detRunMs += det.timings.runMs;
+    timings.detPostMs += det.timings.postMs;
+    throwIfAborted(signal, { page: index });
+
+    // 2. Crop every box from the full-resolution image (tall crops are turned 90° CCW, as PaddleOCR does).
+    const crops = det.boxes.map((b) => cropQuad(image, b.quad));
+
+    // 3. Direction classifier on every crop: which lines are upside down.
+    const useCls = this.#options.useCls ?? true;
+    const tCls = performance.now();
+    const cls = useCls && crops.length ? (await this.#classifier.run(crops.map((c) => c.image))).results : [];
+    timings.clsMs += performance.now() - tCls;
+
+    // 4. Page orientation from box shapes and the classifier's votes; a page-level decision overrides
+    //    single lines the classifier was unsure about.
+    const evidence = crops.map((c, i) => ({ quad: c.quad, rotated90: c.rotated90, angle: cls[i]?.angle, score: cls[i]?.score, width: c.image.width }));
+    const autoRotate = this.#options.autoRotate ?? true;
+    const orientation = autoRotate ? decideOrientation(evidence) : undefined;
+    const rotation: Rotation = orientation?.rotation ?? 0;
+    const flips = crops.map((_, i) => (orientation ? orientation.flips[i] === true : cls[i]?.angle === 180));
+    const upright = crops.map((c, i) => (flips[i] ? rotate180(c.image) : c.image));
+    throwIfAborted(signal, { page: index });
+    return { image, det, crops, orientation, rotation, flips, upright };
+  }
+
   async recognizeFile(input: DocumentInput, opts: RecognizeOptions = {}): Promise<OcrDocument> {
     const reader = await openDocument(input);
     const file = reader.info.name;
     const pages: Page[] = [];
     const failures: PageFailure[] = [];
+    const keepPages = opts.keepPages ?? true;
+    const prefetch = this.#options.prefetch ?? true;
+    const wanted = opts.pages ?? Array.from({ length: reader.pageCount }, (_, i) => i);
+    type Loading = Promise<{ loaded: LoadedPage } | { error: unknown }>;
+    // Never rejects: a page that cannot be read fails alone, when its turn comes.
+    const load = (k: number): Loading | undefined => {
+      const pageIndex = wanted[k];
+      if (pageIndex === undefined || !(pageIndex >= 0 && pageIndex < reader.pageCount && Number.isInteger(pageIndex))) return undefined;
+      return this.loadPage(reader, pageIndex, opts).then((loaded) => ({ loaded }), (error: unknown) => ({ error }));
+    };
+    let next: Loading | undefined;
     try {
-      const wanted = opts.pages ?? Array.from({ length: reader.pageCount }, (_, i) => i);
-      for (const pageIndex of wanted) {
+      for (let k = 0; k < wanted.length; k++) {
+        const pageIndex = wanted[k]!;
         if (pageIndex < 0 || pageIndex >= reader.pageCount || !Number.isInteger(pageIndex)) {
           const failure = { index: pageIndex, error: serializeError(new OcrError('PAGE_OUT_OF_RANGE', `Page ${pageIndex + 1} does not exist (the document has ${reader.pageCount}).`, { file, page: pageIndex })) };
           failures.push(failure);
@@ -218,8 +291,13 @@ class Pipeline implements OcrPipeline {
         }
         throwIfAborted(opts.signal, { file, page: pageIndex });
         try {
-          const page = await this.#recognizePage(reader, pageIndex, opts);
-          pages.push(page);
+          const current = await (next ?? load(k)!);
+          next = undefined;
+          if ('error' in current) throw current.error;
+          // Prefetch: the next page renders (pdf.js, sharp) while this one is detected and recognised.
+          if (prefetch && !opts.signal?.aborted) next = load(k + 1);
+          const page = await this.recognizeLoaded(current.loaded, pageIndex, opts);
+          if (keepPages) pages.push(page);
           opts.onPage?.(page);
         } catch (e) {
           const err = toOcrError(e, { file, page: pageIndex });
@@ -230,6 +308,8 @@ class Pipeline implements OcrPipeline {
         }
       }
     } finally {
+      // A prefetched page still rendering must finish before its document closes.
+      await next;
       await reader.close();
     }
     return {
@@ -243,7 +323,7 @@ class Pipeline implements OcrPipeline {
     };
   }
 
-  async #recognizePage(reader: DocumentReader, pageIndex: number, opts: RecognizeOptions): Promise<Page> {
+  async loadPage(reader: DocumentReader, pageIndex: number, opts: RecognizeOptions): Promise<LoadedPage> {
     const pageCount = reader.pageCount;
     const dpi = opts.dpi ?? DEFAULT_PDF_DPI;
     const mode = opts.pdfMode ?? 'auto';
@@ -251,17 +331,22 @@ class Pipeline implements OcrPipeline {
     if (reader.kind === 'pdf' && mode !== 'ocr') {
       const t0 = performance.now();
       const layer = await reader.textLayer(pageIndex, { dpi });
-      if (layer && (layer.usable || mode === 'text-layer')) return this.#pageFromTextLayer(layer, pageIndex, performance.now() - t0, reader);
+      if (layer && (layer.usable || mode === 'text-layer')) return { kind: 'done', page: this.#pageFromTextLayer(layer, pageIndex, performance.now() - t0, reader) };
       if (mode === 'text-layer') {
-        return this.#pageFromTextLayer(layer ?? { width: 0, height: 0, dpi, lines: [], charCount: 0, usable: false }, pageIndex, performance.now() - t0, reader);
+        return { kind: 'done', page: this.#pageFromTextLayer(layer ?? { width: 0, height: 0, dpi, lines: [], charCount: 0, usable: false }, pageIndex, performance.now() - t0, reader) };
       }
     }
-    const rendered = await reader.renderPage(pageIndex, { dpi });
-    opts.onProgress?.({ pageIndex, pageCount, stage: 'det' });
+    return { kind: 'image', rendered: await reader.renderPage(pageIndex, { dpi }), pdf: reader.kind === 'pdf', pageCount };
+  }
+
+  async recognizeLoaded(loaded: LoadedPage, pageIndex: number, opts: RecognizeOptions): Promise<Page> {
+    if (loaded.kind === 'done') return loaded.page;
+    const { rendered } = loaded;
+    opts.onProgress?.({ pageIndex, pageCount: loaded.pageCount, stage: 'det' });
     const page = await this.recognizeImage(rendered.image, { index: pageIndex, signal: opts.signal });
     page.timings.decodeMs = rendered.decodeMs;
     page.timings.totalMs += rendered.decodeMs;
-    page.source = reader.kind === 'pdf' ? 'pdf-render' : 'image';
+    page.source = loaded.pdf ? 'pdf-render' : 'image';
     if (rendered.dpi !== undefined) page.dpi = rendered.dpi;
     if (rendered.sizePt) page.sizePt = rendered.sizePt;
     page.warnings.push(...rendered.warnings);

@@ -171,7 +171,7 @@ export interface InvokeChannels {
   /**
    * Queues OCR of a document (one job at a time on the GPU; jobs run FIFO). Resolves at once with the job
    * id; results arrive as ocr:page-done / ocr:page-failed events and end with ocr:job-done.
-   * `pages` are 0-based (default all); `dpi` 36..1200 renders PDF pages (default 300).
+   * `pages` are 0-based (default all); `dpi` 36..1200 renders PDF pages (default engines/input/types.ts DEFAULT_PDF_DPI).
    */
   'ocr:start': (req: { documentId: DocumentId; pages?: number[]; dpi?: number; pdfMode?: PdfMode }) => Promise<{ jobId: JobId }>;
   /** Cancels a queued or running job; it ends with ocr:job-done status 'cancelled'. */
@@ -207,7 +207,7 @@ export interface InvokeChannels {
 
   /**
    * The page as an image for the viewer, in the same pixel space as its quads (PDF pages are rendered at
-   * the dpi of their OCR result, or 300 when not recognised yet).
+   * the dpi of their OCR result, or DEFAULT_PDF_DPI when not recognised yet).
    */
   'pages:image': (req: { documentId: DocumentId; pageIndex: number }) => Promise<PageImage>;
 }

@@ -47,7 +47,10 @@ export interface ReadingOrderOptions {
   sizeChangeRatio?: number;
   /** Share of lines that must sit in rows shared with another column for a grid to read row by row (default 0.6). */
   tableMinAlignedShare?: number;
-  /** A column at least this wide (default 8 h) whose median row fills 60 % of it is running text. */
+  /**
+   * A column at least this wide (default 10 h, about 25 characters: narrower is a table's column of names or
+   * numbers, not an article's) whose median row fills 60 % of it is running text.
+   */
   proseMinWidthH?: number;
 }
 
@@ -62,12 +65,16 @@ const DEFAULTS: Required<ReadingOrderOptions> = {
   indentMinH: 1.0,
   sizeChangeRatio: 1.6,
   tableMinAlignedShare: 0.6,
-  proseMinWidthH: 8,
+  proseMinWidthH: 10,
 };
 
 /** How one region with column gutters was read. */
 export interface RegionDecision {
-  mode: 'columns' | 'table';
+  /**
+   * 'rows': one main column with pieces beside some of its rows (a code comment after a wide gap, a running
+   * head's title across from its page number); read row by row like one column.
+   */
+  mode: 'columns' | 'table' | 'rows';
   columnCount: number;
   /** Share of the region's lines that share a row with a line of another column. */
   alignedShare: number;
@@ -170,6 +177,19 @@ class Analyzer {
     const columns = splitColumns(items, gutters);
     const decision = this.judgeGrid(items, columns, h);
     this.regions.push(decision);
+    if (decision.mode === 'rows') {
+      const columnOf = new Map<Item, number>();
+      columns.forEach((col, c) => col.forEach((it) => columnOf.set(it, c)));
+      for (const row of clusterRows(items)) {
+        const lines: Item[][] = [];
+        for (let c = 0; c < columns.length; c++) {
+          const cell = row.filter((it) => columnOf.get(it) === c);
+          if (cell.length) lines.push(...this.mergePieces(cell));
+        }
+        this.rows.push({ lines, context });
+      }
+      return;
+    }
     if (decision.mode === 'table') {
       const columnOf = new Map<Item, number>();
       columns.forEach((col, c) => col.forEach((it) => columnOf.set(it, c)));
@@ -232,7 +252,11 @@ class Analyzer {
       const bandBottom = Math.max(...band.map((i) => i.y1));
       const bandCover = coverage(band, minGap);
       const unionCover = mergeIntervals([...cover, ...bandCover], minGap);
-      if (top - groupBottom <= this.o.bandMergeMaxGapH * h && unionCover.length > 1) {
+      // Two one-column bands side by side are columns when their boxes overlap in height (lines of columns
+      // with unaligned baselines); with paper between them they are a staircase (a closing brace under an
+      // indented code line) and read top to bottom.
+      const columnar = cover.length > 1 || bandCover.length > 1 || top < groupBottom;
+      if (top - groupBottom <= this.o.bandMergeMaxGapH * h && unionCover.length > 1 && columnar) {
         group.push(band);
         cover = unionCover;
         groupBottom = Math.max(groupBottom, bandBottom);
@@ -256,7 +280,8 @@ class Analyzer {
   }
 
   /**
-   * Table or text columns? Read row by row when most lines share a row with a line of another column AND at
+   * Table, text columns, or one column with side pieces ('rows': only one column has lines of its own, the
+ * others only beside its rows)? Read row by row as a table when most lines share a row with a line of another column AND at
    * most one column is running text (≥ proseMinWidthH wide, median row ≥ 60 % of that width). Two text columns are always read column
    * by column, even when their baselines line up (as typeset two-column pages usually do): interleaving two
    * articles is the worst possible reading order, reading a table column-wise the second worst.
@@ -265,24 +290,38 @@ class Analyzer {
     const columnOf = new Map<Item, number>();
     columns.forEach((col, c) => col.forEach((it) => columnOf.set(it, c)));
     let aligned = 0;
+    // Per column: its lines that share no row with another column's line.
+    const unaligned = new Array<number>(columns.length).fill(0);
     for (const row of clusterRows(items)) {
       const distinct = new Set(row.map((it) => columnOf.get(it)));
       if (distinct.size >= 2) aligned += row.length;
+      else for (const it of row) unaligned[columnOf.get(it)!]!++;
     }
     const alignedShare = aligned / items.length;
     let proseColumns = 0;
-    for (const col of columns) {
+    /** Running text with at least three rows: a column of articles, not a stray piece or two. */
+    let proseSide = false;
+    columns.forEach((col, c) => {
       const left = Math.min(...col.map((i) => i.x0));
       const right = Math.max(...col.map((i) => i.x1));
       const width = right - left;
-      if (width < this.o.proseMinWidthH * h) continue;
+      if (width < this.o.proseMinWidthH * h) return;
       // Widths of the column's visual rows (pieces the detector split count as one row).
-      const rowWidths = clusterRows(col).map((r) => Math.max(...r.map((i) => i.x1)) - Math.min(...r.map((i) => i.x0)));
-      if (median(rowWidths) >= 0.6 * width) proseColumns++;
-    }
+      const rows = clusterRows(col);
+      const rowWidths = rows.map((r) => Math.max(...r.map((i) => i.x1)) - Math.min(...r.map((i) => i.x0)));
+      if (median(rowWidths) >= 0.6 * width) {
+        proseColumns++;
+        if (unaligned[c] === 0 && rows.length >= 3) proseSide = true;
+      }
+    });
     const table = alignedShare >= this.o.tableMinAlignedShare && proseColumns <= 1;
+    // Side pieces: every column but one sits only in rows of the main column (none of its lines stands alone).
+    // A shorter second article column (its rows all beside the first's) is running text of three rows or more:
+    // it stays a column.
+    const standAlone = unaligned.filter((n) => n > 0).length;
+    const sidePieces = !table && standAlone === 1 && columns.length >= 2 && !proseSide;
     return {
-      mode: table ? 'table' : 'columns',
+      mode: table ? 'table' : sidePieces ? 'rows' : 'columns',
       columnCount: columns.length,
       alignedShare,
       proseColumns,

@@ -1,6 +1,7 @@
 // PP-OCRv4's Chinese recogniser writes fullwidth punctuation (，（）：；) even inside Latin text, where a
 // reader (and a search) expects ASCII. Fullwidth forms stay where a CJK character stands beside them.
-import type { RecResult } from '../stages.js';
+// Then a few general repairs of what it misreads in Latin text (see fixLatinMisreads).
+import type { RecChar, RecResult } from '../stages.js';
 
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/u;
 /** U+FF01..U+FF5E are the fullwidth twins of ASCII 0x21..0x7E. */
@@ -13,8 +14,13 @@ function isFullwidthAscii(ch: string): boolean {
   return c >= FULLWIDTH_FIRST && c <= FULLWIDTH_LAST;
 }
 
-/** Nearest non-space, non-fullwidth neighbour on each side decides: CJK keeps the fullwidth form. */
+/** Fullwidth forms to ASCII in Latin text, then fixLatinMisreads. */
 export function normalizeLatinPunctuation(result: RecResult): RecResult {
+  return fixLatinMisreads(fullwidthToAscii(result));
+}
+
+/** Nearest non-space, non-fullwidth neighbour on each side decides: CJK keeps the fullwidth form. */
+export function fullwidthToAscii(result: RecResult): RecResult {
   const chars = result.chars;
   if (!chars.some((c) => isFullwidthAscii(c.text))) return result;
   const texts = chars.map((c) => c.text);
@@ -33,5 +39,111 @@ export function normalizeLatinPunctuation(result: RecResult): RecResult {
     return { ...c, text: String.fromCodePoint(c.text.codePointAt(0)! - FULLWIDTH_OFFSET) };
   });
   if (!changed) return result;
+  return { ...result, text: out.map((c) => c.text).join(''), chars: out };
+}
+
+const LETTER = /^\p{L}$/u;
+const DIGIT = /^\p{Nd}$/u;
+const GREEK = /\p{Script=Greek}/u;
+const LATIN = /\p{Script=Latin}/u;
+/** Zero as monospaced and some sans fonts draw it (slashed or dotted): read as theta or a slashed O. */
+const ZERO_LOOKALIKES = new Set(['θ', 'Θ', 'Ø', 'ø']);
+/** Arithmetic, assignment and sigils: next to one of these a lone O is a number. */
+const NUMERIC_CONTEXT = /^[=+\-*/<>%^&|$#]$/u;
+/** URL schemes whose "://" the recogniser splits as ": //". */
+const URL_SCHEME = /(?:https?|ftp|file|sftp|wss?)$/iu;
+
+/**
+ * General repairs of PP-OCRv4 misreads in Latin text (each one a pattern of the model, not of a page):
+ * - "http: //host" → "http://host", and inside a URL a space before "." or "/" is dropped ("www .gnu.org");
+ * - a closing ASCII quote after an opening curly one is curly too: ‘word' → ‘word’, “word" → “word”;
+ * - θ, Θ, Ø, ø standing alone (no letter beside them) in a line with no other Greek are the digit 0 of fonts
+ *   that slash or dot their zeros: "slice(θ, n)";
+ * - a capital O with no other letter in its word, after a digit or beside an operator or sigil, is the digit
+ *   0: "1O", "$O", "N = O;" (but "H2O", "O2", "O'Neill", "type O blood" stay).
+ * Characters keep their CTC positions; removed spaces drop their RecChar.
+ */
+export function fixLatinMisreads(result: RecResult): RecResult {
+  const chars = result.chars;
+  if (chars.length === 0 || CJK.test(result.text) || !LATIN.test(result.text)) return result;
+  const texts = chars.map((c) => c.text);
+  const drop = new Uint8Array(texts.length);
+  const isLetter = (i: number) => i >= 0 && i < texts.length && LETTER.test(texts[i]!);
+  /** Nearest non-space neighbour's index in direction `step`, or -1. */
+  const near = (i: number, step: number): number => {
+    for (let j = i + step; j >= 0 && j < texts.length; j += step) if (texts[j] !== ' ') return j;
+    return -1;
+  };
+  let changed = false;
+  const set = (i: number, t: string) => {
+    if (texts[i] !== t) {
+      texts[i] = t;
+      changed = true;
+    }
+  };
+
+  // URLs: "scheme: //" and, inside the URL, " ." / " /" before a letter or digit.
+  for (let i = 0; i + 2 < texts.length; i++) {
+    if (texts[i] !== ':' || texts[i + 1] !== ' ' || texts[i + 2] !== '/') continue;
+    if (!URL_SCHEME.test(texts.slice(Math.max(0, i - 5), i).join(''))) continue;
+    drop[i + 1] = 1;
+    // Walk the URL: it ends at the first space not followed by "." or "/" + letter/digit.
+    for (let j = i + 2; j + 2 < texts.length; j++) {
+      if (texts[j] !== ' ') continue;
+      if ((texts[j + 1] === '.' || texts[j + 1] === '/') && /^[\p{L}\p{N}]$/u.test(texts[j + 2]!)) drop[j] = 1;
+      else break;
+    }
+  }
+
+  // Curly quotes: a straight quote closes the curly one opened before it on the line.
+  const pairs: [string, string, string][] = [['\u2018', "'", '\u2019'], ['\u201c', '"', '\u201d']];
+  for (const [open, straight, close] of pairs) {
+    let openAt = -1;
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i]!;
+      if (t === open) openAt = i;
+      else if (t === close) openAt = -1;
+      // An apostrophe inside a word ("don't") is not a closing quote.
+      else if (t === straight && openAt >= 0 && !(isLetter(i - 1) && isLetter(i + 1))) {
+        set(i, close);
+        openAt = -1;
+      }
+    }
+  }
+
+  const hasGreek = texts.some((t) => GREEK.test(t) && !ZERO_LOOKALIKES.has(t));
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i]!;
+    if (isLetter(i - 1) || isLetter(i + 1)) continue;
+    if (ZERO_LOOKALIKES.has(t) && !hasGreek) {
+      // θ is never a Latin letter; Ø is also a Danish word, so it needs a digit or code punctuation beside it.
+      const touches = (j: number) => /^[\p{Nd}()[\]{},;=+\-*/<>]$/u.test(texts[j] ?? '');
+      if (t === 'θ' || t === 'Θ' || touches(i - 1) || touches(i + 1)) set(i, '0');
+    } else if (t === 'O') {
+      // Beside it (skipping spaces): a digit, or an operator; an apostrophe after it is a name (O'Neill).
+      if (texts[i + 1] === "'" || texts[i + 1] === '\u2019') continue;
+      // A formula's letter ("H2O", "O2") is not: the O's token must hold no other letter.
+      let a = i;
+      let b = i;
+      while (a > 0 && texts[a - 1] !== ' ') a--;
+      while (b + 1 < texts.length && texts[b + 1] !== ' ') b++;
+      let otherLetter = false;
+      for (let k = a; k <= b; k++) if (k !== i && LETTER.test(texts[k]!)) otherLetter = true;
+      if (otherLetter) continue;
+      const l = near(i, -1);
+      const r = near(i, 1);
+      const numeric = (j: number) => j >= 0 && (DIGIT.test(texts[j]!) || NUMERIC_CONTEXT.test(texts[j]!));
+      // After a digit ("1O", "2O5") or beside an operator or sigil ("$O", "= O;", "O + 1"). Not before a digit
+      // alone: "O2" is oxygen.
+      if (DIGIT.test(texts[i - 1] ?? '') || numeric(l) || (r >= 0 && NUMERIC_CONTEXT.test(texts[r]!))) set(i, '0');
+    }
+  }
+
+  if (!changed && !drop.some(Boolean)) return result;
+  const out: RecChar[] = [];
+  chars.forEach((c, i) => {
+    if (drop[i]) return;
+    out.push(texts[i] === c.text ? c : { ...c, text: texts[i]! });
+  });
   return { ...result, text: out.map((c) => c.text).join(''), chars: out };
 }

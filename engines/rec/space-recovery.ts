@@ -14,10 +14,10 @@ export interface SpaceRecoveryOptions {
 const DEFAULT_MIN_GAP_TO_HEIGHT = 0.24;
 const DEFAULT_MIN_GAP_TO_LETTER_GAP = 2.2;
 
-/** A space may follow a letter, a digit or closing punctuation… */
-const MAY_END_WORD = /^[\p{L}\p{N},.;:!?)\]]$/u;
-/** …and precede a letter, a digit or an opening bracket. */
-const MAY_START_WORD = /^[\p{L}\p{N}(\[]$/u;
+/** A space may follow a letter, a digit, closing punctuation or a quote… */
+const MAY_END_WORD = /^[\p{L}\p{N},.;:!?)\]'"\u2019\u201d]$/u;
+/** …and precede a letter, a digit, an opening bracket or a quote ("plot 'file’ thru", "print $0, "$1""). */
+const MAY_START_WORD = /^[\p{L}\p{N}(\['"\u2018\u201c]$/u;
 const DIGIT = /^\p{N}$/u;
 /** CJK needs no spaces between characters. */
 const CJK = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/u;
@@ -135,9 +135,13 @@ function longestBlankRun(blank: Uint8Array, fromPx: number, toPx: number): numbe
   return best;
 }
 
-/** Tokens at least this long (letters, digits, punctuation) with this many letters may hide a lost space. */
-export const LONG_TOKEN_CHARS = 9;
-const LONG_TOKEN_LETTERS = 6;
+/**
+ * Tokens at least this long (letters, digits, punctuation) with this many letters may hide a lost space:
+ * two short words run together ("darkrye", "knowyour") are 7–8 letters; the ink gap still has to be a
+ * word space, so real words of that length stay whole.
+ */
+export const LONG_TOKEN_CHARS = 7;
+const LONG_TOKEN_LETTERS = 5;
 
 /** eligible[i]: a space may be inserted between chars i and i+1. */
 function eligiblePairs(chars: readonly RecChar[], glued: boolean): boolean[] {
@@ -151,11 +155,15 @@ function eligiblePairs(chars: readonly RecChar[], glued: boolean): boolean[] {
     if (token.length >= LONG_TOKEN_CHARS && letters >= LONG_TOKEN_LETTERS) for (let k = start; k < i - 1; k++) eligible[k] = true;
     start = i + 1;
   }
-  // In prose a comma or semicolon before a letter, and a full stop before a capital, end a word.
+  // In prose a comma or semicolon before a letter, and a full stop before a capital, end a word; so may a
+  // change between letters and digits ("and100", "500g": "500 g", while "5kg" and "A4" keep letter gaps).
   for (let k = 0; k + 1 < chars.length; k++) {
     const a = chars[k]!.text;
     const b = chars[k + 1]!.text;
     if ((/^[,;]$/u.test(a) && /^\p{L}$/u.test(b)) || (a === '.' && /^\p{Lu}$/u.test(b))) eligible[k] = true;
+    if ((/^\p{L}$/u.test(a) && /^\p{Nd}$/u.test(b)) || (/^\p{Nd}$/u.test(a) && /^\p{L}$/u.test(b))) {
+      if (!CJK.test(a) && !CJK.test(b)) eligible[k] = true;
+    }
   }
   return eligible;
 }
@@ -200,6 +208,8 @@ export function recoverSpaces(image: RgbImage, result: RecResult, options: Space
     if (!eligible[g.index] || !MAY_END_WORD.test(a) || !MAY_START_WORD.test(b) || (DIGIT.test(a) && DIGIT.test(b))) continue;
     // "gnuplot.info", "e.g.": a full stop before a small letter is not a sentence end.
     if (a === '.' && /^\p{Ll}$/u.test(b)) continue;
+    // A straight quote opens a word only when a word follows it: in "f(args)'," it closes one.
+    if ((b === "'" || b === '"') && !/^[\p{L}\p{N}$\-]$/u.test(chars[g.index + 2]?.text ?? '')) continue;
     if (g.gapPx >= minGapPx) insertAfter.add(g.index);
   }
   if (insertAfter.size === 0) return result;

@@ -1,9 +1,14 @@
 /**
- * Built-in inputs for the validation gate: text rendered with sharp (Pango) and preprocessed the way
- * PaddleOCR 2.x does (det: ×32 resize, ImageNet mean/std on BGR planes; rec/cls: height 48, (x/255−0.5)/0.5,
- * zero padding on the right). Both sessions under comparison see identical tensors, so this only has to
- * look like real OCR input (text strokes, blank margins, mixed scripts), not match the pipeline bit for bit.
+ * Built-in inputs for the validation gate: text images preprocessed the way PaddleOCR 2.x does (det: ×32
+ * resize, ImageNet mean/std on BGR planes; rec/cls: height 48, (x/255−0.5)/0.5, zero padding on the right).
+ * Both sessions under comparison see identical tensors, so this only has to look like real OCR input (text
+ * strokes, blank margins, mixed scripts), not match the pipeline bit for bit.
+ *
+ * The images ship as PNGs in engines/assets/validation/ (written by tests/fixtures/make-validation-pngs.ts),
+ * because rendering text needs fonts, and GPU servers often have none: without inputs the gate must refuse FP16.
  */
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { TensorData } from '../stages.js';
 
@@ -90,18 +95,92 @@ async function rotate180(l: { data: Buffer; width: number; height: number }) {
   return { data, width: info.width, height: info.height };
 }
 
-/** Renders the validation set (≈0.3 s on a 2-core machine). */
-export async function renderValidationInputs(opts: { lines?: readonly string[]; detLimitSideLen?: number } = {}): Promise<ValidationInputs> {
-  const lines = opts.lines ?? VALIDATION_LINES;
-  const limit = opts.detLimitSideLen ?? 960;
+export interface ValidationImages {
+  /** Two page-like images, each holding half of the lines. */
+  pages: PackedRgb[];
+  /** One image per line. */
+  lineImages: PackedRgb[];
+  lines: readonly string[];
+}
+
+export type PackedRgb = { data: Buffer; width: number; height: number };
+
+/** Renders the images with sharp text (Pango: needs fonts). The generator of the shipped PNGs uses this. */
+export async function renderValidationImages(lines: readonly string[] = VALIDATION_LINES): Promise<ValidationImages> {
   const half = Math.ceil(lines.length / 2);
-  const det = [
-    await detTensor(await renderText(lines.slice(0, half).join('\n'), 26, 24), limit),
-    await detTensor(await renderText(lines.slice(half).join('\n'), 18, 40), limit),
-  ];
-  const rendered = await Promise.all(lines.map((l) => renderText(l, 28, 4)));
-  const rec = [await lineBatch(rendered, 320, null)];
-  const flipped = await Promise.all(rendered.map(rotate180));
-  const cls = [await lineBatch([...rendered, ...flipped], 192, 192)];
-  return { det, rec, cls, lines };
+  const pages = [await renderText(lines.slice(0, half).join('\n'), 26, 24), await renderText(lines.slice(half).join('\n'), 18, 40)];
+  const lineImages = await Promise.all(lines.map((l) => renderText(l, 28, 4)));
+  return { pages, lineImages, lines };
+}
+
+/** det: both pages; rec: one batch of all lines; cls: the lines upright and turned 180°, at the cls width 192. */
+export async function tensorsFromImages(images: ValidationImages, opts: { detLimitSideLen?: number } = {}): Promise<ValidationInputs> {
+  const limit = opts.detLimitSideLen ?? 960;
+  const det = [];
+  for (const p of images.pages) det.push(await detTensor(p, limit));
+  const rec = [await lineBatch(images.lineImages, 320, null)];
+  const flipped = await Promise.all(images.lineImages.map(rotate180));
+  const cls = [await lineBatch([...images.lineImages, ...flipped], 192, 192)];
+  return { det, rec, cls, lines: images.lines };
+}
+
+/** File names inside the validation asset folder. */
+export const VALIDATION_MANIFEST = 'manifest.json';
+export interface ValidationManifest {
+  lines: string[];
+  pages: string[];
+  lineImages: string[];
+}
+
+/**
+ * Where the PNGs are: engines/assets/validation next to the sources (tsx), copied next to the build
+ * (dist/engines/assets), or the source tree's from the build (dist/engines/runtime → engines/assets), which is
+ * also where the packaged app has them (electron-builder ships engines/assets/**).
+ */
+export function validationAssetDirs(): string[] {
+  return ['../assets/validation/', '../../../engines/assets/validation/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+}
+
+/** Reads the shipped PNGs (no fonts needed). fs reads them, not libvips, so they load from inside app.asar too. */
+export async function loadValidationImages(dir?: string): Promise<ValidationImages> {
+  const dirs = dir ? [dir] : validationAssetDirs();
+  let lastError: unknown;
+  for (const d of dirs) {
+    let manifest: ValidationManifest;
+    try {
+      manifest = JSON.parse(await fs.readFile(`${d.replace(/\/?$/, '/')}${VALIDATION_MANIFEST}`, 'utf8')) as ValidationManifest;
+    } catch (e) {
+      lastError = e;
+      continue;
+    }
+    const read = async (name: string): Promise<PackedRgb> => {
+      const { data, info } = await sharp(await fs.readFile(`${d.replace(/\/?$/, '/')}${name}`))
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3) throw new Error(`${name}: expected 3 channels, got ${info.channels}`);
+      return { data, width: info.width, height: info.height };
+    };
+    return {
+      pages: await Promise.all(manifest.pages.map(read)),
+      lineImages: await Promise.all(manifest.lineImages.map(read)),
+      lines: manifest.lines,
+    };
+  }
+  throw new Error(`the validation images are missing (looked in ${dirs.join(', ')}: ${(lastError as Error)?.message ?? lastError})`);
+}
+
+/** The validation set from the shipped PNGs. */
+export async function loadValidationInputs(opts: { dir?: string; detLimitSideLen?: number } = {}): Promise<ValidationInputs> {
+  return tensorsFromImages(await loadValidationImages(opts.dir), opts);
+}
+
+/**
+ * The validation set. Without `lines`: the shipped PNGs (loadValidationInputs), which need no fonts. With
+ * `lines` (tests asking for their own text): rendered now with sharp text, which needs fonts.
+ */
+export async function renderValidationInputs(opts: { lines?: readonly string[]; detLimitSideLen?: number } = {}): Promise<ValidationInputs> {
+  if (!opts.lines) return loadValidationInputs(opts);
+  return tensorsFromImages(await renderValidationImages(opts.lines), opts);
 }

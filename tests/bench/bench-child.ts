@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { OcrPipeline } from '../../engines/api.js';
+import { resolveConcurrency } from '../../engines/parallel/page-pool.js';
 import { createOcrPipeline } from '../../engines/pipeline.js';
 import { TextDetector } from '../../engines/det/text-detector.js';
 import { detPreprocess } from '../../engines/det/det-preprocess.js';
@@ -45,6 +47,11 @@ export interface ChildConfig {
   /** Crops used by the sweep and the text comparison (0 = all of the page's lines). */
   sweepLines: number;
   sweepRepeats: number;
+  /** Page-parallel threads (OcrPipelineOptions.concurrency) for the 'pdf' run and the pool throughput run; unset: the default. */
+  concurrency?: number;
+  /** mode 'pipeline': an N-page PDF of the sources, OCRed through recognizeFile with the pool after the timed pages. */
+  throughputPdf?: string;
+  throughputPages?: number;
 }
 
 const STAGES: (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
@@ -128,7 +135,8 @@ async function pipelineMode(): Promise<void> {
   try {
     // 1. Cold start: process start → pipeline → first page result.
     const tCreate = performance.now();
-    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
+    // One in-thread pipeline (concurrency 1): per-stage timings of a single page; the pool is measured below.
+    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, concurrency: 1 });
     const createMs = performance.now() - tCreate;
     const firstPage = await pipeline.recognizeImage(first.image, { index: 0 });
     const firstPageAtMs = performance.now();
@@ -146,7 +154,7 @@ async function pipelineMode(): Promise<void> {
 
     // 2. Warm start: a second pipeline in the same process (libraries loaded, FP16 models cached).
     const tWarm = performance.now();
-    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
+    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, concurrency: 1 });
     result.warmCreateMs = performance.now() - tWarm;
     await second.dispose();
 
@@ -180,6 +188,7 @@ async function pipelineMode(): Promise<void> {
     save();
     texts.push(firstPage.text, ...pages.map((p) => p.text));
     await pipeline.dispose();
+    if (cfg.throughputPdf) await poolThroughput();
   } catch (e) {
     result.pipelineError = String((e as Error)?.stack ?? e).slice(0, 1500);
     save();
@@ -249,7 +258,7 @@ async function pipelineMode(): Promise<void> {
       await Promise.all([det16.dispose(), rec32.dispose()]);
       // The real pipelines' page texts, when this configuration's pipeline really ran FP16.
       if (texts.length && (result.providers as Page['providers']).some((p) => p.precision === 'fp16')) {
-        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir });
+        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, concurrency: 1 });
         const src = await PageSource.open(cfg.sources);
         const rates = [];
         for (let i = 0; i < Math.min(texts.length, cfg.sweepLines > 0 ? 1 : 4); i++) {
@@ -271,29 +280,66 @@ async function pipelineMode(): Promise<void> {
   await source.close();
 }
 
+/** Pages in a streamed document, timed from the first page asked to each page handed over (in page order). */
+async function streamPdf(pipeline: OcrPipeline, n: number, onDone: (count: number, atS: number, page: Page) => void): Promise<{ failures: number; wallS: number }> {
+  const t0 = performance.now();
+  let count = 0;
+  const doc = await pipeline.recognizeFile(cfg.throughputPdf && cfg.mode === 'pipeline' ? cfg.throughputPdf : cfg.pdfPath!, {
+    dpi: cfg.dpi,
+    pdfMode: 'ocr',
+    pages: Array.from({ length: n }, (_, i) => i),
+    keepPages: false, // streaming: nothing of the page is kept but its finish time
+    onPage: (p) => onDone(++count, (performance.now() - t0) / 1000, p),
+  });
+  return { failures: doc.failures.length, wallS: (performance.now() - t0) / 1000 };
+}
+
+/** Throughput with page-parallel threads: recognizeFile over an N-page PDF, pool created beforehand (not timed). */
+async function poolThroughput(): Promise<void> {
+  const n = cfg.throughputPages ?? cfg.pages;
+  try {
+    const tCreate = performance.now();
+    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+    // Threads after the first load one at a time in the background; the timed run starts with all of them.
+    if ('whenAllStarted' in pool) await (pool as { whenAllStarted(): Promise<void> }).whenAllStarted();
+    const createMs = performance.now() - tCreate;
+    const concurrency = cfg.concurrency ?? (await resolveConcurrency({ ep: cfg.ep, precision: cfg.precision }));
+    const doneAtS: number[] = [];
+    const { failures, wallS } = await streamPdf(pool, n, (_c, atS) => doneAtS.push(atS));
+    // Steady state: after each thread's first page (its first inference on each shape may still tune kernels).
+    const c = Math.min(concurrency, doneAtS.length - 1);
+    result.throughput = {
+      concurrency,
+      pages: doneAtS.length,
+      failures,
+      createMs,
+      wallS,
+      pagesPerS: doneAtS.length / wallS,
+      steadyPagesPerS: c > 0 ? (doneAtS.length - c) / (doneAtS.at(-1)! - doneAtS[c - 1]!) : null,
+      peakRssMiB: peakRssMiB(),
+    };
+    save(); // before dispose: a thread that dies while releasing must not lose the figures
+    await pool.dispose();
+  } catch (e) {
+    result.throughput = { error: String((e as Error)?.stack ?? e).slice(0, 1500) };
+  }
+  save();
+}
+
 async function pdfMode(): Promise<void> {
-  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir });
+  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
   const samples: { page: number; rssMiB: number; atS: number }[] = [];
   const doneAtS: number[] = [];
   const n = cfg.pages;
   const every = Math.min(25, Math.max(1, Math.floor(n / 5)));
-  const t0 = performance.now();
   let count = 0;
   let providers: Page['providers'] = [];
-  const doc = await pipeline.recognizeFile(cfg.pdfPath!, {
-    dpi: cfg.dpi,
-    pdfMode: 'ocr',
-    pages: Array.from({ length: n }, (_, i) => i),
-    // Streaming: nothing of the page is kept but its finish time.
-    onPage: (p) => {
-      count++;
-      if (count === 1) providers = p.providers;
-      const atS = (performance.now() - t0) / 1000;
-      doneAtS.push(atS);
-      if (count % every === 0 || count === 1 || count === n) samples.push({ page: count, rssMiB: rssMiB(), atS });
-    },
+  const { failures, wallS } = await streamPdf(pipeline, n, (c, atS, p) => {
+    count = c;
+    if (count === 1) providers = p.providers;
+    doneAtS.push(atS);
+    if (count % every === 0 || count === 1 || count === n) samples.push({ page: count, rssMiB: rssMiB(), atS });
   });
-  doc.pages.length = 0; // recognizeFile also returns the pages; drop them before measuring the end state
   const w = Math.max(1, Math.min(50, Math.floor(n / 3)));
   const rate = (from: number) => {
     const start = from === 0 ? 0 : doneAtS[from - 1]!;
@@ -302,9 +348,10 @@ async function pdfMode(): Promise<void> {
   const mid = Math.max(0, Math.floor(n / 2 - w / 2));
   result.pdf = {
     pages: count,
-    failures: doc.failures.length,
-    wallS: (performance.now() - t0) / 1000,
-    pagesPerS: count / ((performance.now() - t0) / 1000),
+    concurrency: cfg.concurrency ?? (await resolveConcurrency({ ep: cfg.ep, precision: cfg.precision })),
+    failures,
+    wallS,
+    pagesPerS: count / wallS,
     windowPages: w,
     pagesPerSFirst: rate(0),
     pagesPerSMiddle: rate(mid),

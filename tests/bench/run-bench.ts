@@ -3,7 +3,11 @@
  *
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
- *                    [--out FILE] [--md FILE]
+ *                    [--concurrency N] [--throughput-pages N] [--out FILE] [--md FILE]
+ *
+ * --concurrency N: page-parallel threads (OcrPipelineOptions.concurrency) for the many-page PDF run and the
+ * "pool pages/s" column (recognizeFile over a PDF of --throughput-pages pages, default the timed page count;
+ * 0 skips it). Unset: the pipeline's default (1 on the CPU EP, min(8, cores/2) on a GPU).
  *
  * --quick: 1 timed page, a 3-page PDF, sweep on 12 lines with 1 timed repeat (a smoke run on a small CPU).
  *
@@ -43,6 +47,9 @@ const sweepRepeats = Number(flag('sweep-repeats') ?? (quick ? 1 : 3));
 // The CPU EP takes seconds per page: on a GPU machine it gets fewer pages so the whole matrix fits one run.
 const cpuPages = Number(flag('cpu-pages') ?? (hasGpu ? Math.min(pages, 5) : pages));
 const dpi = 300;
+const concurrency = flag('concurrency') === undefined ? undefined : Number(flag('concurrency'));
+if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error(`--concurrency must be a positive integer (got ${flag('concurrency')})`);
+const throughputPagesFlag = flag('throughput-pages') === undefined ? undefined : Number(flag('throughput-pages'));
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const outFile = flag('out') ?? path.join(root, 'tests/.artifacts', `bench-${os.hostname()}-${stamp}.json`);
 const mdFile = flag('md');
@@ -127,8 +134,8 @@ function markdown(report: Record<string, any>): string {
   L.push('');
   L.push('## Whole pipeline (decode/render + det + cls + rec + layout), per configuration in a fresh process');
   L.push('');
-  L.push('| EP / precision | ran as (det, cls, rec) | create ms (cold) | create ms (warm) | spawn → 1st page ms | pages/s | p50 ms | p95 ms | decode | det pre | det run | det post | cls | rec pre | rec run | rec post | layout | lines/page | peak RSS MiB | GPU MiB |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| EP / precision | ran as (det, cls, rec) | create ms (cold) | create ms (warm) | spawn → 1st page ms | pages/s | p50 ms | p95 ms | decode | det pre | det run | det post | cls | rec pre | rec run | rec post | layout | lines/page | peak RSS MiB | GPU MiB | pool pages/s (threads, steady) |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of report.configs) {
     const name = `${c.ep} ${c.precision}`;
     if (c.unavailable) { L.push(`| ${name} | not available: ${c.unavailable} |`); continue; }
@@ -138,10 +145,10 @@ function markdown(report: Record<string, any>): string {
       L.push(`| ${name} | FELL BACK: ${c.deviations.join(' · ')} | (numbers below are for what ran) |`);
     }
     const s = c.run?.stageMeansMs ?? {};
-    L.push(`| ${name}${c.deviations?.length ? ' (ran as shown)' : ''} | ${ran} | ${f(c.coldStart?.createMs, 0)} | ${f(c.warmCreateMs, 0)} | ${f(c.coldStart?.sinceSpawnMs, 0)} | ${f(c.run?.pagesPerS, 2)} | ${f(c.run?.latencyP50Ms, 0)} | ${f(c.run?.latencyP95Ms, 0)} | ${f(s.decodeMs)} | ${f(s.detPreMs)} | ${f(s.detRunMs)} | ${f(s.detPostMs)} | ${f(s.clsMs)} | ${f(s.recPreMs)} | ${f(s.recRunMs)} | ${f(s.recPostMs)} | ${f(s.layoutMs)} | ${f(c.run?.linesPerPage, 0)} | ${f(c.peakRssMiB, 0)} | ${c.gpuMemUsedMiB ?? '–'} |`);
+    L.push(`| ${name}${c.deviations?.length ? ' (ran as shown)' : ''} | ${ran} | ${f(c.coldStart?.createMs, 0)} | ${f(c.warmCreateMs, 0)} | ${f(c.coldStart?.sinceSpawnMs, 0)} | ${f(c.run?.pagesPerS, 2)} | ${f(c.run?.latencyP50Ms, 0)} | ${f(c.run?.latencyP95Ms, 0)} | ${f(s.decodeMs)} | ${f(s.detPreMs)} | ${f(s.detRunMs)} | ${f(s.detPostMs)} | ${f(s.clsMs)} | ${f(s.recPreMs)} | ${f(s.recRunMs)} | ${f(s.recPostMs)} | ${f(s.layoutMs)} | ${f(c.run?.linesPerPage, 0)} | ${f(c.peakRssMiB, 0)} | ${c.gpuMemUsedMiB ?? '–'} | ${c.throughput?.error ? `FAILED: ${String(c.throughput.error).split('\n')[0]}` : c.throughput ? `${f(c.throughput.pagesPerS, 2)} (${c.throughput.concurrency}, ${f(c.throughput.steadyPagesPerS, 2)}; ${c.throughput.pages} pages${c.throughput.failures ? `, ${c.throughput.failures} failed` : ''})` : '–'} |`);
   }
   L.push('');
-  L.push('Stage columns: mean ms per page. Cold start = the child process start → pipeline created → first page done; warm = a second createOcrPipeline in the same process. GPU MiB: nvidia-smi memory.used right after the run (pipeline still loaded).');
+  L.push('Stage columns: mean ms per page; pages/s: one page after another through recognizeImage. Pool pages/s: recognizeFile over a PDF of the pages with page-parallel threads (pool created beforehand), overall and steady (after each thread’s first page). Cold start = the child process start → pipeline created → first page done; warm = a second createOcrPipeline in the same process. GPU MiB: nvidia-smi memory.used right after the run (pipeline still loaded).');
   L.push('');
   L.push(`## Recognition batch-size sweep (crops of one page, ${report.sweepLines || 'all'} lines; ms per line, median of ${report.sweepRepeats} after a warm run; this configuration's EP/precision, no gate)`);
   L.push('');
@@ -177,7 +184,7 @@ function markdown(report: Record<string, any>): string {
   else {
     const d = p.pdf;
     if (d.deviations?.length) L.push(`FELL BACK: ${d.deviations.join(' · ')}`);
-    L.push(`N = ${d.pages} pages (requested ${report.pdfPages}; ${d.failures} failed), ${f(d.wallS)} s, ${f(d.pagesPerS, 2)} pages/s overall; pages/s over ${d.windowPages}-page windows: first ${f(d.pagesPerSFirst, 2)}, middle ${f(d.pagesPerSMiddle, 2)}, last ${f(d.pagesPerSLast, 2)}. Peak RSS ${f(d.peakRssMiB, 0)} MiB; GPU ${p.gpuMemUsedMiB ?? '–'} MiB.`);
+    L.push(`N = ${d.pages} pages (requested ${report.pdfPages}; ${d.failures} failed; ${d.concurrency ?? 1} thread${d.concurrency === 1 ? '' : 's'}), ${f(d.wallS)} s, ${f(d.pagesPerS, 2)} pages/s overall; pages/s over ${d.windowPages}-page windows: first ${f(d.pagesPerSFirst, 2)}, middle ${f(d.pagesPerSMiddle, 2)}, last ${f(d.pagesPerSLast, 2)}. Peak RSS ${f(d.peakRssMiB, 0)} MiB; GPU ${p.gpuMemUsedMiB ?? '–'} MiB.`);
     L.push('');
     L.push(`RSS MiB by page: ${d.rssSamples.map((s: any) => `${s.page}: ${f(s.rssMiB, 0)}`).join(', ')}`);
   }
@@ -192,7 +199,7 @@ if (flag('render')) {
   console.log(markdown(r));
   process.exit(0);
 }
-const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, batchSizes, sweepLines, sweepRepeats, sources, configs: [] };
+const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, configs: [] };
 const available = await detectProviderAvailability();
 report.availability = { ortBackends: available.ortBackends, epLibraries: available.epLibraries, cudnn: available.cudnn, vulkan: available.vulkan };
 const save = () => {
@@ -205,7 +212,7 @@ async function runPdf(): Promise<void> {
   if (primary && pdfPages > 0) {
     process.stderr.write(`bench: ${pdfPages}-page PDF on ${primary.ep} ${primary.precision} …\n`);
     const pdfPath = await buildPdf(pdfPages);
-    const r = await runChild({ mode: 'pdf', ep: primary.ep, precision: primary.precision, pages: pdfPages, sources, dpi, batchSizes, compareFp16: false, pdfPath, sweepLines, sweepRepeats }, 'pdf');
+    const r = await runChild({ mode: 'pdf', ep: primary.ep, precision: primary.precision, pages: pdfPages, sources, dpi, batchSizes, compareFp16: false, pdfPath, sweepLines, sweepRepeats, ...(concurrency ? { concurrency } : {}) }, 'pdf');
     report.pdf = { config: { ep: primary.ep, precision: primary.precision }, ...r };
   } else report.pdf = { skipped: pdfPages > 0 ? 'no configuration ran' : '--pdf-pages 0' };
 }
@@ -220,7 +227,10 @@ for (const [epIndex, ep] of eps.entries()) {
       continue;
     }
     process.stderr.write(`bench: ${label} …\n`);
-    const r = await runChild({ mode: 'pipeline', ep, precision, pages: ep === 'cpu' ? cpuPages : pages, sources, dpi, batchSizes, compareFp16: true, sweepLines, sweepRepeats }, label);
+    const timed = ep === 'cpu' ? cpuPages : pages;
+    const throughputPages = throughputPagesFlag ?? timed;
+    const throughput = throughputPages > 0 ? { throughputPdf: await buildPdf(throughputPages), throughputPages } : {};
+    const r = await runChild({ mode: 'pipeline', ep, precision, pages: timed, sources, dpi, batchSizes, compareFp16: true, sweepLines, sweepRepeats, ...throughput, ...(concurrency ? { concurrency } : {}) }, label);
     report.configs.push({ ep, precision, ...r });
     save();
   }

@@ -4,7 +4,8 @@
  *
  *   npm run eval                    # the full table (markdown on stdout, JSON in tests/.artifacts/eval.json)
  *   npm run eval -- --dpi-sweep     # PDF pages OCR'd at 150/200/300 dpi: picks the default render DPI
- *   npm run eval -- --only pdf      # one kind (substring match)
+ *   npm run eval -- --only pdf      # one kind (substring match; several: --only prose,code)
+ *   npm run eval -- --dpi-sweep --dpis 150,200,300,400   # other render resolutions
  *   npm run eval -- --no-tesseract  # Lucid only
  *
  * Both engines get the identical page image (PDF pages are rendered once by our renderer and written to a
@@ -100,7 +101,11 @@ async function main(): Promise<void> {
   const useTesseract = !args.includes('--no-tesseract');
   const dpiSweep = args.includes('--dpi-sweep');
   let items = await collectItems();
-  if (only) items = items.filter((i) => i.kind.includes(only) || i.name.includes(only));
+  if (only) {
+    const wanted = only.split(',');
+    items = items.filter((i) => wanted.some((w) => i.kind.includes(w) || i.name.includes(w)));
+  }
+  const dpis = args.includes('--dpis') ? args[args.indexOf('--dpis') + 1]!.split(',').map(Number) : [150, 200, 250, 300];
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'lucid-eval-'));
   const tEngine = performance.now();
   const pipeline = await createOcrPipeline();
@@ -117,7 +122,7 @@ async function main(): Promise<void> {
 
   try {
     if (dpiSweep) {
-      await sweepDpi(pipeline, items.filter((i) => i.file.endsWith('.pdf')));
+      await sweepDpi(pipeline, items.filter((i) => i.file.endsWith('.pdf')), dpis);
       return;
     }
     const perItem: { item: EvalItem; lucid: { text: string; ms: number }; tess?: { text: string; ms: number } }[] = [];
@@ -211,9 +216,9 @@ async function main(): Promise<void> {
 }
 
 /** OCR of the PDF fixtures at several render resolutions: accuracy against time. */
-async function sweepDpi(pipeline: Awaited<ReturnType<typeof createOcrPipeline>>, items: EvalItem[]): Promise<void> {
+async function sweepDpi(pipeline: Awaited<ReturnType<typeof createOcrPipeline>>, items: EvalItem[], dpis: number[]): Promise<void> {
   console.log('| dpi | pages | CER | WER | render s/page | OCR s/page |\n|---:|---:|---:|---:|---:|---:|');
-  for (const dpi of [150, 200, 250, 300]) {
+  for (const dpi of dpis) {
     const c: ErrorRate[] = [];
     const w: ErrorRate[] = [];
     let renderMs = 0;
@@ -229,6 +234,7 @@ async function sweepDpi(pipeline: Awaited<ReturnType<typeof createOcrPipeline>>,
       ocrMs += performance.now() - t1;
       c.push(cer(item.truth, page.text));
       w.push(wer(item.truth, page.text));
+      process.stderr.write(`${dpi} dpi ${item.name.padEnd(28)} CER ${fmtPct(c.at(-1)!).padStart(7)} ${(performance.now() - t1).toFixed(0).padStart(6)} ms\n`);
     }
     const n = items.length;
     console.log(`| ${dpi} | ${n} | ${fmtPct(pooled(c))} | ${fmtPct(pooled(w))} | ${(renderMs / n / 1000).toFixed(2)} | ${(ocrMs / n / 1000).toFixed(2)} |`);

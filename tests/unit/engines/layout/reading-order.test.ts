@@ -211,6 +211,70 @@ describe('orderLines: tables', () => {
     assert.deepEqual(result.regions.map((r) => r.mode), ['columns', 'table']);
   });
 
+  test('pieces beside some rows of one column (a code comment, a running head) are read with their rows', () => {
+    // Running head "30 … gnuplot 5.4" over a code listing; one code line has a comment after a wide gap, in
+    // line with the head's title, so a gutter runs down the page between them.
+    const c: LineCandidate[] = [box(60, 40, 90, 60, '30'), box(560, 40, 700, 60, 'gnuplot 5.4')];
+    const code = ['set data linespoints', "plot 'file' thru f(x)", 'plot 1 2 4', 'update', 'set style increment user', 'set fontpath'];
+    code.forEach((t, i) => c.push(box(120, 90 + i * 30, 120 + t.length * 12, 110 + i * 30, t)));
+    c.push(box(520, 150, 800, 170, '# horizontal line at y=1'));
+    const expected = ['30', 'gnuplot 5.4', code[0]!, code[1]!, code[2]!, '# horizontal line at y=1', ...code.slice(3)];
+    const result = analyzeReadingOrder(shuffled(c), 0);
+    assert.deepEqual(result.blocks.flatMap((b) => b.lines.map((l) => l.text)), expected);
+    assert.deepEqual(result.regions.map((r) => r.mode), ['rows']);
+    // No table rows: the listing stays running text.
+    assert.ok(result.blocks.every((b) => b.kind !== 'table-row'));
+  });
+
+  test('a second text column that ends early (all its rows beside the first) is still a column', () => {
+    const c: LineCandidate[] = [];
+    for (let i = 0; i < 8; i++) c.push(box(60, 100 + i * 30, 480, 120 + i * 30, `left ${i}`));
+    for (let i = 0; i < 3; i++) c.push(box(520, 100 + i * 30, 940, 120 + i * 30, `right ${i}`));
+    const result = analyzeReadingOrder(shuffled(c), 0);
+    assert.deepEqual(result.regions.map((r) => r.mode), ['columns']);
+    assert.deepEqual(texts(c), [...Array.from({ length: 8 }, (_, i) => `left ${i}`), 'right 0', 'right 1', 'right 2']);
+  });
+
+  test('an indented code line above a closing brace further left is a staircase, not two columns', () => {
+    // do for [N=1:5] {  /  ····plot func(N, x)  /  ····pause -1  /  }   (boxes 5 px apart, 45 px high)
+    const c = [
+      box(406, 2359, 765, 2405, 'do for [N=1:5] {'),
+      box(483, 2410, 824, 2455, 'plot func(N, x)'),
+      box(488, 2461, 675, 2505, 'pause -1'),
+      box(404, 2511, 436, 2551, '}'),
+    ];
+    const result = analyzeReadingOrder(shuffled(c), 0);
+    assert.deepEqual(result.blocks.flatMap((b) => b.lines.map((l) => l.text)), c.map((x) => x.text));
+    assert.deepEqual(result.regions, []);
+  });
+
+  test('a table whose first column holds one-word names (8 text heights wide) still reads row by row', () => {
+    // Debian Reference's package table: name | popcon | size | description, one row missing its name cell,
+    // and a caption under the table that spans the numeric columns.
+    const rows = [
+      ['package', 'popcon', 'size', 'description'],
+      ['doc-debian', '1:853', '166', 'Debian Project documentation and other documents'],
+      ['debian-policy', '1:21', '4379', 'Debian Policy Manual and related documents'],
+      [null, null, '2051', 'Guidelines and information for Debian developers'],
+      ['debmake-doc', '1:0', '11992', 'Guide for Debian Maintainers'],
+      ['debian-history', '1:0', '4302', 'History of the Debian Project'],
+    ] as const;
+    const xs = [[270, 630], [700, 800], [980, 1070], [1145, 2270]] as const;
+    const c: LineCandidate[] = [];
+    const expected: string[] = [];
+    rows.forEach((row, r) => {
+      row.forEach((t, k) => {
+        if (t === null) return;
+        const [x0, x1] = xs[k]!;
+        c.push(box(x0, 340 + r * 50, k === 3 ? x0 + t.length * 20 : (k === 0 ? x0 + t.length * 26 : x1), 384 + r * 50, t));
+        expected.push(t);
+      });
+    });
+    c.push(box(700, 680, 1700, 724, 'Table 1.2: List of informative documentation packages'));
+    expected.push('Table 1.2: List of informative documentation packages');
+    assert.deepEqual(texts(shuffled(c)), expected);
+  });
+
   test('two text columns whose lines align in rows are NOT a table', () => {
     const { candidates } = twoColumnPage();
     const result = analyzeReadingOrder(candidates, 0);

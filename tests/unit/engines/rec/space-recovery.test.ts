@@ -105,3 +105,28 @@ test('recoverSpaces keeps domain names together', () => {
   // Wide gaps after each full stop, as in a proportional font; "www.gnuplot.info" must stay one word.
   assert.equal(recoverSpaces(image, result(chars)).text, 'www.gnuplot.info');
 });
+
+test('a quote ends or starts a word at a word-sized gap; an apostrophe inside a word stays glued', () => {
+  // "plot 'file’ thru x" read as one long token "'file’thru"; "don’t" keeps its letter-sized gaps.
+  const { image, chars } = fakeLine("'file’_thru_don’tlongwordhere");
+  const r = recoverSpaces(image, result(chars));
+  assert.equal(r.text, "'file’ thru don’tlongwordhere");
+});
+
+test('short run-together words and letter/digit changes get their space back only at word-sized gaps', () => {
+  // "Mix 500 g of dark rye": tokens of 7 characters and a number glued to its unit.
+  const { image, chars } = fakeLine('Mix_500_g_of_dark_rye');
+  const r = recoverSpaces(image, result(chars.filter((c) => c.text !== ' ')));
+  assert.equal(r.text, 'Mix 500 g of dark rye');
+  // A unit printed against its number ("5kg") and "A4" keep their letter gaps; only the word gap before x opens.
+  const tight = fakeLine('5kg_A4_x');
+  const r2 = recoverSpaces(tight.image, result(tight.chars));
+  assert.equal(r2.text, '5kgA4 x');
+});
+
+test('a straight quote after a closing bracket closes its word: no space before it', () => {
+  // "‘func(args)'," with a wide gap before the quote (as a bracket's side bearing gives in some fonts).
+  const { image, chars } = fakeLine("(func(args)_',_'next'_more");
+  const r = recoverSpaces(image, result(chars));
+  assert.equal(r.text, "(func(args)', 'next' more");
+});

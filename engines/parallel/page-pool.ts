@@ -1,0 +1,456 @@
+/**
+ * Page-parallel OCR: N worker threads, each with a whole pipeline of its own, fed the pages of a document one
+ * at a time. A page's CPU work (render, pre/post-processing, layout) is single-threaded JS; with a GPU doing the
+ * inference, that CPU work is what bounds pages/s, so it scales with threads. Results come back to the caller
+ * in page order (onPage, onPageFailure), exactly as from one pipeline.
+ *
+ * Each thread opens the document itself and renders only its pages; only page numbers go out and results
+ * come back. A thread that dies fails the page it was OCRing (WORKER_CRASHED, naming file and page); pages
+ * it had queued go to the others, and a new thread takes its place.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { DocumentInput, OcrPipeline, OcrPipelineOptions, RecognizeOptions } from '../api.js';
+import { OcrError, deserializeError, serializeError } from '../errors.js';
+import { openDocument } from '../input/open-document.js';
+import {
+  RESULT_SCHEMA_ID,
+  RESULT_SCHEMA_VERSION,
+  type EngineInfo,
+  type ExecutionProviderName,
+  type OcrDocument,
+  type Page,
+  type PageFailure,
+  type RgbImage,
+} from '../types.js';
+import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
+
+/** Pages sent to one thread ahead of its answers: the one it OCRs and the one it renders meanwhile. */
+const PAGES_PER_THREAD = 2;
+/** More than 8 pipelines buys nothing on one GPU (kernels queue) and costs ~1 GiB of GPU memory each. */
+const MAX_DEFAULT_CONCURRENCY = 8;
+/** Hard ceiling: beyond this, threads only fight over memory. */
+export const MAX_CONCURRENCY = 64;
+
+export interface PooledPipelineOptions extends OcrPipelineOptions {
+  concurrency: number;
+  /** Test hook: the thread given this page (0-based) first ends itself (process.exit) just before OCRing it; once per pool. */
+  exitOnPageForTest?: number;
+}
+
+/**
+ * The default number of threads: 1 on the CPU EP (ORT's own threads already use every core, so a second
+ * pipeline only splits them), min(8, floor(cores / 2)) when inference runs on a GPU.
+ */
+export function defaultConcurrency(provider: ExecutionProviderName, cores = os.availableParallelism()): number {
+  return provider === 'cpu' ? 1 : Math.max(1, Math.min(MAX_DEFAULT_CONCURRENCY, Math.floor(cores / 2)));
+}
+
+/** options.concurrency when given (validated), else defaultConcurrency of the provider det will run on. */
+export async function resolveConcurrency(options: OcrPipelineOptions & { available?: unknown }): Promise<number> {
+  const asked = options.concurrency;
+  if (asked !== undefined) {
+    if (!Number.isInteger(asked) || asked < 1 || asked > MAX_CONCURRENCY) {
+      throw new OcrError('INVALID_ARGUMENT', `concurrency must be an integer from 1 to ${MAX_CONCURRENCY} (got ${asked}).`);
+    }
+    return asked;
+  }
+  const ep = options.ep ?? 'auto';
+  if (ep === 'cpu') return 1;
+  const { detectProviderAvailability, planProviders } = await import('../runtime/execution-providers.js');
+  type Available = Awaited<ReturnType<typeof detectProviderAvailability>>;
+  const available = (options.available as Available | undefined) ?? (await detectProviderAvailability());
+  const plan = planProviders({ stage: 'det', preference: ep, precision: options.precision ?? 'fp32', available });
+  return defaultConcurrency(plan.candidates[0]?.provider ?? 'cpu');
+}
+
+/** The worker thread's entry: the .ts source under tsx (tests, scripts), the built .js otherwise. */
+function spawnWorker(data: PoolWorkerData): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Worker threads do not inherit tsx's loader: register it in the thread, then load the TypeScript entry.
+    const entry = new URL('./pool-worker.ts', here).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    return new Worker(boot, { eval: true, workerData: data });
+  }
+  return new Worker(new URL('./pool-worker.js', here), { workerData: data });
+}
+
+type Assignment =
+  | { seq: number; kind: 'page'; job: FileJob; pos: number }
+  | { seq: number; kind: 'image'; image: RgbImage; index: number; resolve: (p: Page) => void; reject: (e: unknown) => void };
+
+interface Slot {
+  id: number;
+  worker: Worker;
+  ready: boolean;
+  /** In the order sent; the thread answers them in that order. */
+  assigned: Assignment[];
+  opened: Set<number>;
+  lastError?: Error;
+}
+
+interface FileJob {
+  docId: number;
+  input: DocumentInput;
+  file: string;
+  opts: RecognizeOptions;
+  wanted: number[];
+  /** Positions in `wanted` still to send, ascending. */
+  pending: number[];
+  results: Map<number, { page: Page } | { failure: PageFailure }>;
+  nextEmit: number;
+  pages: Page[];
+  failures: PageFailure[];
+  done: boolean;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+interface ImageRequest {
+  image: RgbImage;
+  index: number;
+  resolve: (p: Page) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The pool as an OcrPipeline, plus its size and a test hook. */
+export interface PooledOcrPipeline extends OcrPipeline {
+  readonly concurrency: number;
+  /** Resolves once every thread has loaded (or failed to); pages are served from the first thread's start. */
+  whenAllStarted(): Promise<void>;
+  /** Test hook: the thread given this page (0-based) next ends itself just before OCRing it; once. */
+  exitOnPageForTest(pageIndex: number): void;
+}
+
+export async function createPooledPipeline(options: PooledPipelineOptions): Promise<PooledOcrPipeline> {
+  return PooledPipeline.create(options);
+}
+
+class PooledPipeline implements PooledOcrPipeline {
+  readonly #data: PoolWorkerData;
+  #exitOnPage: number | undefined;
+  readonly #slots: Slot[] = [];
+  readonly #jobs: FileJob[] = [];
+  readonly #images: ImageRequest[] = [];
+  #info!: EngineInfo;
+  #seq = 0;
+  #docSeq = 0;
+  #disposed = false;
+  #allStarted: Promise<void> = Promise.resolve();
+  readonly #startErrors: unknown[] = [];
+
+  private constructor(data: PoolWorkerData, exitOnPage: number | undefined) {
+    this.#data = data;
+    this.#exitOnPage = exitOnPage;
+  }
+
+  static async create(options: PooledPipelineOptions): Promise<PooledPipeline> {
+    const { concurrency, exitOnPageForTest, ...rest } = options;
+    const n = await resolveConcurrency({ ...rest, concurrency });
+    const threadOptions: OcrPipelineOptions = { ...rest };
+    // On the CPU EP, N pipelines share the cores instead of each starting one ORT thread per core.
+    if (rest.ep === 'cpu' && rest.intraOpNumThreads === undefined) {
+      threadOptions.intraOpNumThreads = Math.max(1, Math.floor(os.availableParallelism() / n));
+    }
+    const pool = new PooledPipeline({ options: threadOptions }, exitOnPageForTest);
+    try {
+      // The first thread alone, so FP16 conversions and caches are made once and pages can start; the rest
+      // one at a time in the background. Not together: on the H100, 8 and 14 threads creating their CUDA
+      // sessions at the same moment twice aborted the whole process ("terminate called after throwing an
+      // instance of 'Napi::Error'", onnxruntime-node 1.29.0), while runs across threads never did.
+      await pool.#startSlot(0);
+      pool.#allStarted = pool.#startRest(n);
+    } catch (e) {
+      await pool.dispose();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Threads 1…n−1, one after another; one that cannot start leaves the pool with fewer threads. */
+  async #startRest(n: number): Promise<void> {
+    for (let id = 1; id < n && !this.#disposed; id++) {
+      try {
+        await this.#startSlot(id);
+      } catch (e) {
+        this.#startErrors.push(e);
+      }
+    }
+  }
+
+  /** Resolves once every thread has loaded or failed to (they start one at a time after the first). */
+  whenAllStarted(): Promise<void> {
+    return this.#allStarted;
+  }
+
+  /** Starts (or restarts) slot `id`'s thread and resolves once its pipeline is loaded. */
+  #startSlot(id: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const worker = spawnWorker(this.#data);
+      const slot: Slot = { id, worker, ready: false, assigned: [], opened: new Set() };
+      this.#slots[id] = slot;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          slot.ready = true;
+          this.#info ??= m.info;
+          worker.unref();
+          resolve();
+          this.#dispatch();
+        } else if (m.type === 'init-failed') {
+          slot.lastError = deserializeError(m.error);
+          reject(slot.lastError);
+        } else this.#onResult(slot, m);
+      });
+      worker.on('error', (e) => {
+        slot.lastError = e;
+      });
+      worker.on('exit', (code) => {
+        if (!slot.ready) {
+          reject(slot.lastError ?? new OcrError('WORKER_CRASHED', `An OCR thread stopped while loading its models (exit code ${code}).`));
+          return;
+        }
+        slot.ready = false;
+        if (!this.#disposed) this.#onDeath(slot, code);
+      });
+    });
+  }
+
+  #onDeath(slot: Slot, code: number): void {
+    const [current, ...queued] = slot.assigned;
+    slot.assigned = [];
+    const why = `exit code ${code}${slot.lastError ? `: ${slot.lastError.message}` : ''}`;
+    if (current?.kind === 'page') {
+      const page = current.job.wanted[current.pos]!;
+      const err = new OcrError('WORKER_CRASHED', `The OCR thread reading page ${page + 1} of ${current.job.file} stopped (${why}); that page was skipped.`, { file: current.job.file, page, cause: slot.lastError });
+      this.#settle(current.job, current.pos, { failure: { index: page, error: serializeError(err) } });
+    } else if (current?.kind === 'image') {
+      current.reject(new OcrError('WORKER_CRASHED', `The OCR thread reading page ${current.index + 1} stopped (${why}).`, { page: current.index, cause: slot.lastError }));
+    }
+    // Pages it had only queued go to the other threads (or to its successor).
+    for (const a of queued.reverse()) {
+      if (a.kind === 'page') {
+        if (!a.job.done) a.job.pending.unshift(a.pos);
+      } else this.#images.unshift({ image: a.image, index: a.index, resolve: a.resolve, reject: a.reject });
+    }
+    this.#startSlot(slot.id).catch((e: unknown) => {
+      // No successor: the pool carries on with fewer threads; with none left, everything waiting fails.
+      if (this.#slots.every((s) => !s.ready)) this.#failEverything(e);
+    });
+    this.#dispatch();
+  }
+
+  #failEverything(cause: unknown): void {
+    for (const job of [...this.#jobs]) {
+      for (const pos of job.pending.splice(0)) {
+        const page = job.wanted[pos]!;
+        const err = new OcrError('WORKER_CRASHED', `No OCR thread is left to read page ${page + 1} of ${job.file}.`, { file: job.file, page, cause });
+        this.#settle(job, pos, { failure: { index: page, error: serializeError(err) } });
+      }
+    }
+    for (const r of this.#images.splice(0)) r.reject(new OcrError('WORKER_CRASHED', 'No OCR thread is left.', { page: r.index, cause }));
+  }
+
+  #onResult(slot: Slot, m: FromWorker): void {
+    if (m.type === 'progress') {
+      const job = this.#jobs.find((j) => j.docId === m.docId);
+      if (job && !job.done) job.opts.onProgress?.({ pageIndex: m.pageIndex, pageCount: m.pageCount, stage: m.stage });
+      return;
+    }
+    if (m.type !== 'done' && m.type !== 'failed') return;
+    const i = slot.assigned.findIndex((a) => a.seq === m.seq);
+    if (i < 0) return;
+    const [a] = slot.assigned.splice(i, 1);
+    if (!slot.assigned.length) slot.worker.unref();
+    if (a!.kind === 'image') {
+      if (m.type === 'done') a!.resolve(m.page);
+      else a!.reject(deserializeError(m.error));
+    } else {
+      const { job, pos } = a!;
+      if (m.type === 'done') this.#settle(job, pos, { page: m.page });
+      else {
+        const err = deserializeError(m.error).withContext({ file: job.file, page: job.wanted[pos] });
+        this.#settle(job, pos, { failure: { index: job.wanted[pos]!, error: serializeError(err) } });
+      }
+    }
+    this.#dispatch();
+  }
+
+  /** Records a page's outcome and hands every outcome now in order to the caller. */
+  #settle(job: FileJob, pos: number, r: { page: Page } | { failure: PageFailure }): void {
+    if (job.done) return;
+    job.results.set(pos, r);
+    for (let next = job.results.get(job.nextEmit); next; next = job.results.get(job.nextEmit)) {
+      job.results.delete(job.nextEmit);
+      job.nextEmit++;
+      if ('page' in next) {
+        try {
+          if (job.opts.keepPages ?? true) job.pages.push(next.page);
+          job.opts.onPage?.(next.page);
+          continue;
+        } catch (e) {
+          // As in one pipeline: a callback that throws fails its page.
+          next = { failure: { index: next.page.index, error: serializeError(e) } };
+        }
+      }
+      job.failures.push(next.failure);
+      job.opts.onPageFailure?.(next.failure);
+    }
+    if (job.nextEmit === job.wanted.length) this.#finish(job, null);
+  }
+
+  #finish(job: FileJob, error: unknown): void {
+    if (job.done) return;
+    job.done = true;
+    const at = this.#jobs.indexOf(job);
+    if (at >= 0) this.#jobs.splice(at, 1);
+    for (const s of this.#slots) {
+      if (s?.opened.delete(job.docId)) {
+        if (error) this.#post(s, { type: 'cancel', docId: job.docId });
+        this.#post(s, { type: 'close', docId: job.docId });
+      }
+    }
+    if (error) job.reject(error);
+    else job.resolve();
+  }
+
+  #post(slot: Slot, m: ToWorker): void {
+    if (slot.ready) slot.worker.postMessage(m);
+  }
+
+  /** Keeps every ready thread busy with PAGES_PER_THREAD pages, never more than a window ahead of the caller. */
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (!slot?.ready) continue;
+      while (slot.assigned.length < PAGES_PER_THREAD) {
+        const img = this.#images.shift();
+        if (img) {
+          const seq = ++this.#seq;
+          slot.assigned.push({ seq, kind: 'image', image: img.image, index: img.index, resolve: img.resolve, reject: img.reject });
+          slot.worker.ref();
+          slot.worker.postMessage({ type: 'image', seq, image: img.image, index: img.index } satisfies ToWorker);
+          continue;
+        }
+        // Results wait for earlier pages to be handed over in order: bound how far ahead the threads run.
+        const window = Math.max(8, 2 * PAGES_PER_THREAD * this.#slots.length);
+        const job = this.#jobs.find((j) => j.pending.length && j.pending[0]! < j.nextEmit + window);
+        if (!job) break;
+        const pos = job.pending.shift()!;
+        const seq = ++this.#seq;
+        if (!slot.opened.has(job.docId)) {
+          slot.opened.add(job.docId);
+          slot.worker.postMessage({ type: 'open', docId: job.docId, input: job.input, ...(job.opts.dpi === undefined ? {} : { dpi: job.opts.dpi }), ...(job.opts.pdfMode === undefined ? {} : { pdfMode: job.opts.pdfMode }) } satisfies ToWorker);
+        }
+        slot.assigned.push({ seq, kind: 'page', job, pos });
+        slot.worker.ref();
+        const pageIndex = job.wanted[pos]!;
+        const exitForTest = pageIndex === this.#exitOnPage;
+        if (exitForTest) this.#exitOnPage = undefined;
+        slot.worker.postMessage({ type: 'page', seq, docId: job.docId, pageIndex, ...(exitForTest ? { exitForTest } : {}) } satisfies ToWorker);
+      }
+    }
+  }
+
+  info(): EngineInfo {
+    return this.#info;
+  }
+
+  get concurrency(): number {
+    return this.#slots.length;
+  }
+
+  exitOnPageForTest(pageIndex: number): void {
+    this.#exitOnPage = pageIndex;
+  }
+
+  recognizeImage(image: RgbImage, opts: { index?: number; signal?: AbortSignal } = {}): Promise<Page> {
+    const index = opts.index ?? 0;
+    if (this.#disposed) return Promise.reject(new OcrError('INVALID_ARGUMENT', 'This pipeline has been disposed.', { page: index }));
+    if (opts.signal?.aborted) return Promise.reject(new OcrError('CANCELLED', 'Cancelled.', { page: index }));
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new OcrError('CANCELLED', 'Cancelled.', { page: index }));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const done = <T>(f: (v: T) => void) => (v: T) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        f(v);
+      };
+      this.#images.push({ image, index, resolve: done(resolve), reject: done(reject) });
+      this.#dispatch();
+    });
+  }
+
+  async recognizeFile(input: DocumentInput, opts: RecognizeOptions = {}): Promise<OcrDocument> {
+    if (this.#disposed) throw new OcrError('INVALID_ARGUMENT', 'This pipeline has been disposed.');
+    // Opened here too, only for what the document says about itself (and to fail the whole file early).
+    const reader = await openDocument(input);
+    const info = reader.info;
+    await reader.close();
+    const file = info.name;
+    const wanted = opts.pages ?? Array.from({ length: info.pageCount }, (_, i) => i);
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const finished = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const job: FileJob = {
+      docId: ++this.#docSeq, input, file, opts, wanted, pending: [], results: new Map(), nextEmit: 0,
+      pages: [], failures: [], done: false, resolve, reject,
+    };
+    const cancel = () => this.#finish(job, new OcrError('CANCELLED', 'Cancelled.', { file, page: wanted[job.nextEmit] }));
+    if (wanted.length === 0) job.done = true;
+    else if (opts.signal?.aborted) throw new OcrError('CANCELLED', 'Cancelled.', { file, page: wanted[0] });
+    else this.#jobs.push(job);
+    opts.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      for (const [pos, pageIndex] of wanted.entries()) {
+        if (Number.isInteger(pageIndex) && pageIndex >= 0 && pageIndex < info.pageCount) job.pending.push(pos);
+        else {
+          const err = new OcrError('PAGE_OUT_OF_RANGE', `Page ${pageIndex + 1} does not exist (the document has ${info.pageCount}).`, { file, page: pageIndex });
+          job.results.set(pos, { failure: { index: pageIndex, error: serializeError(err) } });
+        }
+      }
+      if (!job.done) {
+        // Out-of-range pages at the front are reported at once; the rest as their turn comes.
+        if (job.results.has(0)) this.#settle(job, 0, job.results.get(0)!);
+        this.#dispatch();
+        await finished;
+      }
+    } finally {
+      opts.signal?.removeEventListener('abort', cancel);
+    }
+    return {
+      $schema: RESULT_SCHEMA_ID,
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      source: info,
+      pages: job.pages,
+      failures: job.failures,
+      engine: this.info(),
+      createdAt: new Date().toISOString(),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const job of [...this.#jobs]) this.#finish(job, new OcrError('CANCELLED', 'The pipeline was disposed.', { file: job.file }));
+    for (const r of this.#images.splice(0)) r.reject(new OcrError('CANCELLED', 'The pipeline was disposed.', { page: r.index }));
+    await Promise.all(
+      this.#slots.filter(Boolean).map(async (slot) => {
+        for (const a of slot.assigned.splice(0)) if (a.kind === 'image') a.reject(new OcrError('CANCELLED', 'The pipeline was disposed.', { page: a.index }));
+        if (slot.worker.threadId < 0) return; // already ended
+        const exited = new Promise<void>((res) => slot.worker.once('exit', () => res()));
+        try {
+          slot.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
+        } catch {
+          // already gone
+        }
+        // Its sessions released cleanly, or ended after 5 s.
+        const timer = setTimeout(() => void slot.worker.terminate(), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}

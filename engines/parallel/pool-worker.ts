@@ -1,0 +1,154 @@
+/**
+ * One thread of the page pool: a whole pipeline of its own, fed page numbers. It opens each document itself
+ * and renders only the pages it is given, one after another; while a page is OCRed the next one queued here
+ * is already rendering (prefetch), so pdf.js/sharp work overlaps inference.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RecognizeOptions } from '../api.js';
+import { OcrError, serializeError, toOcrError } from '../errors.js';
+import { openDocument } from '../input/open-document.js';
+import type { DocumentReader } from '../input/types.js';
+import { createPagePipeline, type LoadedPage, type PagePipeline } from '../pipeline.js';
+import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
+
+const port = parentPort!;
+const data = workerData as PoolWorkerData;
+const post = (m: FromWorker) => port.postMessage(m);
+
+interface Doc {
+  reader: Promise<DocumentReader>;
+  ctrl: AbortController;
+  opts: RecognizeOptions;
+  queued: number;
+  closeAsked: boolean;
+}
+
+type Job =
+  | { kind: 'page'; seq: number; docId: number; pageIndex: number; exitForTest?: boolean; loading?: Promise<{ loaded: LoadedPage } | { error: unknown }> }
+  | { kind: 'image'; seq: number; msg: Extract<ToWorker, { type: 'image' }> };
+
+const docs = new Map<number, Doc>();
+const queue: Job[] = [];
+let running = false;
+
+let pipeline: PagePipeline;
+try {
+  pipeline = await createPagePipeline({ ...data.options, concurrency: 1 });
+  post({ type: 'ready', info: pipeline.info() });
+} catch (e) {
+  post({ type: 'init-failed', error: serializeError(e) });
+  port.close();
+  process.exit(0);
+}
+
+function startLoad(job: Extract<Job, { kind: 'page' }>): NonNullable<typeof job.loading> {
+  const doc = docs.get(job.docId)!;
+  job.loading ??= doc.reader.then((reader) => pipeline.loadPage(reader, job.pageIndex, doc.opts)).then(
+    (loaded) => ({ loaded }),
+    (error: unknown) => ({ error }),
+  );
+  return job.loading;
+}
+
+async function maybeClose(docId: number): Promise<void> {
+  const doc = docs.get(docId);
+  if (!doc || !doc.closeAsked || doc.queued > 0) return;
+  docs.delete(docId);
+  await (await doc.reader.catch(() => null))?.close().catch(() => undefined);
+}
+
+async function runPage(job: Extract<Job, { kind: 'page' }>): Promise<FromWorker> {
+  const doc = docs.get(job.docId)!;
+  try {
+    if (doc.ctrl.signal.aborted) {
+      await job.loading; // a prefetched render finishes before the document may close
+      throw new OcrError('CANCELLED', 'Cancelled.');
+    }
+    const current = await startLoad(job);
+    if ('error' in current) throw current.error;
+    // Prefetch: the next page of this thread's queue renders while this one is OCRed.
+    const next = queue[0];
+    if (next?.kind === 'page' && !docs.get(next.docId)?.ctrl.signal.aborted) startLoad(next);
+    if (job.exitForTest) process.exit(70);
+    return { type: 'done', seq: job.seq, page: await pipeline.recognizeLoaded(current.loaded, job.pageIndex, doc.opts) };
+  } catch (e) {
+    return { type: 'failed', seq: job.seq, error: serializeError(toOcrError(e, { page: job.pageIndex })) };
+  }
+}
+
+async function pump(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (job.kind === 'image') {
+        try {
+          post({ type: 'done', seq: job.seq, page: await pipeline.recognizeImage(job.msg.image, { index: job.msg.index }) });
+        } catch (e) {
+          post({ type: 'failed', seq: job.seq, error: serializeError(toOcrError(e, { page: job.msg.index })) });
+        }
+        continue;
+      }
+      const result = await runPage(job);
+      post(result);
+      const doc = docs.get(job.docId);
+      if (doc) doc.queued--;
+      await maybeClose(job.docId);
+    }
+  } finally {
+    running = false;
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.type) {
+    case 'open': {
+      const ctrl = new AbortController();
+      const reader = openDocument(m.input);
+      reader.catch(() => undefined); // reported through the first page that needs it
+      const opts: RecognizeOptions = {
+        ...(m.dpi === undefined ? {} : { dpi: m.dpi }),
+        ...(m.pdfMode === undefined ? {} : { pdfMode: m.pdfMode }),
+        signal: ctrl.signal,
+        onProgress: (p) => post({ type: 'progress', docId: m.docId, ...p }),
+      };
+      docs.set(m.docId, { reader, ctrl, opts, queued: 0, closeAsked: false });
+      return;
+    }
+    case 'page': {
+      const doc = docs.get(m.docId);
+      if (!doc) {
+        post({ type: 'failed', seq: m.seq, error: serializeError(new OcrError('INTERNAL', 'Page sent before its document.', { page: m.pageIndex })) });
+        return;
+      }
+      doc.queued++;
+      queue.push({ kind: 'page', seq: m.seq, docId: m.docId, pageIndex: m.pageIndex, ...(m.exitForTest ? { exitForTest: true } : {}) });
+      void pump();
+      return;
+    }
+    case 'image':
+      queue.push({ kind: 'image', seq: m.seq, msg: m });
+      void pump();
+      return;
+    case 'close': {
+      const doc = docs.get(m.docId);
+      if (doc) doc.closeAsked = true;
+      void maybeClose(m.docId);
+      return;
+    }
+    case 'cancel':
+      docs.get(m.docId)?.ctrl.abort();
+      return;
+    case 'dispose':
+      void (async () => {
+        for (const id of [...docs.keys()]) {
+          docs.get(id)!.closeAsked = true;
+          docs.get(id)!.queued = 0;
+          await maybeClose(id);
+        }
+        await pipeline.dispose();
+        port.close();
+      })();
+      return;
+  }
+});

@@ -1,0 +1,73 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixLatinMisreads, normalizeLatinPunctuation } from '../../../../engines/rec/latin-punctuation.js';
+import type { RecResult } from '../../../../engines/stages.js';
+
+/** A result whose characters sit evenly along the crop. */
+function rec(text: string): RecResult {
+  const cps = Array.from(text);
+  return {
+    text,
+    confidence: 0.9,
+    chars: cps.map((t, i) => ({ text: t, startFrac: i / cps.length, endFrac: (i + 1) / cps.length, confidence: 0.9 })),
+  };
+}
+
+function fixed(text: string): string {
+  const r = fixLatinMisreads(rec(text));
+  assert.equal(r.text, r.chars.map((c) => c.text).join(''), 'text and chars agree');
+  return r.text;
+}
+
+describe('normalizeLatinPunctuation', () => {
+  test('fullwidth punctuation in Latin text becomes ASCII; beside CJK it stays', () => {
+    assert.equal(normalizeLatinPunctuation(rec('a，b（c）')).text, 'a,b(c)');
+    assert.equal(normalizeLatinPunctuation(rec('中文，文字')).text, '中文，文字');
+  });
+});
+
+describe('fixLatinMisreads', () => {
+  test('URL schemes split as ": //" are joined, and spaces inside the URL before "." or "/" dropped', () => {
+    assert.equal(fixed('see http: //www .gnuplot.info/demo/ for more'), 'see http://www.gnuplot.info/demo/ for more');
+    assert.equal(fixed('at https: //example.org'), 'at https://example.org');
+    // Not a URL: prose with a colon keeps its space.
+    assert.equal(fixed('Note: //comments start a line'), 'Note: //comments start a line');
+    // The URL ends at a space before a word.
+    assert.equal(fixed('http: //a.org and .b'), 'http://a.org and .b');
+  });
+
+  test('a straight quote closing a curly one becomes curly; apostrophes inside words stay', () => {
+    assert.equal(fixed("‘-3**2' is ‘9', not ‘-9'."), '‘-3**2’ is ‘9’, not ‘-9’.');
+    assert.equal(fixed('“penguin" said'), '“penguin” said');
+    assert.equal(fixed("‘don't' ok"), '‘don\'t’ ok');
+    // No opening curly quote: straight quotes stay straight (code).
+    assert.equal(fixed("plot 'data'"), "plot 'data'");
+  });
+
+  test('theta and slashed O standing alone in Latin text are zeros', () => {
+    assert.equal(fixed('.slice(θ, limit)'), '.slice(0, limit)');
+    assert.equal(fixed('x = Ø;'), 'x = 0;');
+    // Inside a word (Danish) or in Greek text they stay.
+    assert.equal(fixed('Søren Ø'), 'Søren Ø');
+    assert.equal(fixed('θ = α + β'), 'θ = α + β');
+  });
+
+  test('a lone capital O after a digit or beside an operator is a zero', () => {
+    assert.equal(fixed('N = O; load'), 'N = 0; load');
+    assert.equal(fixed('print $O, "$1"'), 'print $0, "$1"');
+    assert.equal(fixed('1O items'), '10 items');
+    assert.equal(fixed('x + O'), 'x + 0');
+    // Letters, names and formulas stay.
+    assert.equal(fixed('type O blood'), 'type O blood');
+    assert.equal(fixed('H2O and O2'), 'H2O and O2');
+    assert.equal(fixed("O'Neill"), "O'Neill");
+    assert.equal(fixed('Oxygen (O) is'), 'Oxygen (O) is');
+  });
+
+  test('CJK lines and unchanged lines come back as they were', () => {
+    const cjk = rec('中文 O = 1');
+    assert.equal(fixLatinMisreads(cjk), cjk);
+    const plain = rec('Nothing to fix here.');
+    assert.equal(fixLatinMisreads(plain), plain);
+  });
+});
