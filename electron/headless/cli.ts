@@ -5,7 +5,7 @@
  * a batch with --out resumes where it stopped.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,9 @@ import type { OcrPipelineOptions, PdfMode, RecognizeOptions } from '../../engine
 import { OcrError, toOcrError } from '../../engines/errors.js';
 import { toJson } from '../../engines/export/to-json.js';
 import { toText } from '../../engines/export/to-text.js';
+import { DEFAULT_PDF_DPI, MAX_PDF_DPI, MIN_PDF_DPI } from '../../engines/input/types.js';
 import type { EngineInfo, EpPreference, OcrDocument, Page, PageFailure, Precision, SerializedOcrError, StageProvider } from '../../engines/types.js';
+import { LockBusyError, acquireLock } from '../../engines/runtime/fs-atomic.js';
 import { describeFsError, writeFileAtomic } from '../main/atomic-write.js';
 import { expandInputPaths } from '../main/handlers/expand-paths.js';
 import { OcrWorkerHost } from '../main/worker/ocr-worker-host.js';
@@ -27,9 +29,15 @@ export const EXIT_INTERNAL = 1;
 export const EXIT_BAD_INPUT = 2;
 /** BSD sysexits EX_USAGE. */
 export const EXIT_USAGE = 64;
+/** BSD sysexits EX_TEMPFAIL: another run holds the --out folder; try again when it has finished. */
+export const EXIT_BUSY = 75;
 const EXIT_INTERRUPTED = 130;
 
 const MANIFEST_NAME = '.lucid-ocr-manifest.json';
+/** Held (O_EXCL, with the owner's pid) by the run writing into an --out folder. */
+export const OUT_LOCK_NAME = '.lucid-ocr.lock';
+/** A batch may run for many hours: only a dead owner (same host) or a day-old lock counts as stale. */
+const OUT_LOCK_STALE_MS = 24 * 3600_000;
 
 export const HELP = `Usage: lucid-ocr [options] <file or folder>...
        lucid-ocr serve [--port N] [--host ADDRESS]
@@ -53,13 +61,15 @@ Output
 
 Recognition
       --pages LIST       Pages to read, 1-based, e.g. 1-3,5 (default: all).
-      --dpi N            PDF render resolution, 36..1200 (default 300).
+      --dpi N            PDF render resolution, ${MIN_PDF_DPI}..${MAX_PDF_DPI} (default ${DEFAULT_PDF_DPI}).
       --pdf-mode MODE    auto (default): use a PDF's own text layer where it has a usable one and OCR the
                          other pages; ocr: always OCR; text-layer: never OCR.
 
 Engine
       --ep EP            auto (default) | cpu | cuda | tensorrt | webgpu | dml | coreml
       --precision P      fp32 (default) | fp16
+      --concurrency N    Pages OCRed at once, each in its own thread, 1..64 (default: 1 on the CPU EP,
+                         whose threads already use every core; on a GPU, half the CPU cores up to 8).
       --in-process       Run the engine in this process instead of a worker process. By default a worker
                          runs it, so a crash in native code (a GPU driver fault, an out-of-memory kill)
                          does not end the batch: the worker restarts and the document resumes where it
@@ -78,8 +88,11 @@ Exit status
   0   every input was read
   2   some input was bad: each problem is one line on stderr naming the file (and page); the other
       inputs are still processed and written
-  1   internal failure (engine could not start, worker kept crashing, output could not be written)
+  1   internal failure (engine could not start, worker kept crashing, output could not be written:
+      the message names the file; nothing half-written is left and a re-run resumes)
   64  usage error (unknown option, bad value, no input)
+  75  another lucid-ocr run is writing into the same --out folder (DIR/${OUT_LOCK_NAME} names
+      its pid), or, for serve, the port is already in use; try again when it has finished
   130 interrupted (Ctrl-C): outputs already finished are kept, nothing half-written is left
 `;
 
@@ -91,6 +104,8 @@ interface CliOptions {
   pdfMode?: PdfMode;
   ep: EpPreference;
   precision: Precision;
+  /** Page-parallel threads (OcrPipelineOptions.concurrency); unset: the engine's default. */
+  concurrency?: number;
   inProcess: boolean;
   verbose: boolean;
   inputs: string[];
@@ -134,6 +149,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
         'pdf-mode': { type: 'string' },
         ep: { type: 'string' },
         precision: { type: 'string' },
+        concurrency: { type: 'string' },
         'in-process': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -151,6 +167,11 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
     dpi = Number(v.dpi);
     if (!Number.isInteger(dpi) || dpi < 36 || dpi > 1200) throw new UsageError(`--dpi must be an integer from 36 to 1200 (got "${v.dpi}").`);
   }
+  let concurrency: number | undefined;
+  if (v.concurrency !== undefined) {
+    concurrency = Number(v.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be an integer from 1 to 64 (got "${v.concurrency}").`);
+  }
   if (parsed.positionals.length === 0) throw new UsageError('no input: give one or more files or folders.');
   if (v.out !== undefined && v.out.trim() === '') throw new UsageError('--out needs a folder.');
   return {
@@ -161,6 +182,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
     ...(v['pdf-mode'] !== undefined ? { pdfMode: oneOf('--pdf-mode', v['pdf-mode'], ['auto', 'ocr', 'text-layer'] as const, 'auto') } : {}),
     ep: oneOf('--ep', v.ep, ['auto', 'cpu', 'cuda', 'tensorrt', 'webgpu', 'dml', 'coreml'] as const, 'auto'),
     precision: oneOf('--precision', v.precision, ['fp32', 'fp16'] as const, 'fp32'),
+    ...(concurrency !== undefined ? { concurrency } : {}),
     inProcess: v['in-process'] ?? false,
     verbose: v.verbose ?? false,
     inputs: parsed.positionals,
@@ -319,12 +341,13 @@ export interface CliIo {
 /** Runs the CLI; returns the exit code (the bin wrapper exits with it). `workerEntry` overrides the worker file. */
 export async function main(argv: string[], io: CliIo = process, internals: { workerEntry?: string } = {}): Promise<number> {
   if (argv[0] === 'serve') {
-    const { runServeCommand } = await import('./server.js');
+    const { runServeCommand, PortInUseError } = await import('./server.js');
     try {
       return await runServeCommand(argv.slice(1), io);
     } catch (e) {
       const err = toOcrError(e);
       io.stderr.write(`lucid-ocr serve: ${err.message}\n`);
+      if (e instanceof PortInUseError) return EXIT_BUSY;
       return err.code === 'INVALID_ARGUMENT' ? EXIT_USAGE : EXIT_INTERNAL;
     }
   }
@@ -381,13 +404,36 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
   if (opts.verbose) for (const s of expanded.skipped) logLine(`lucid-ocr: skipped ${s.path}: ${s.reason}`);
   if (expanded.files.length === 0) return badInput ? EXIT_BAD_INPUT : EXIT_INTERNAL;
 
-  // 2. Engine.
-  const pipelineOptions: OcrPipelineOptions = { ep: opts.ep, precision: opts.precision, cacheDir: defaultCacheDir() };
+  // 2. One run per --out folder: two would race on the manifest and on same-named outputs.
+  let releaseOutLock: (() => Promise<void>) | undefined;
+  if (opts.outDir) {
+    try {
+      await mkdir(opts.outDir, { recursive: true });
+      releaseOutLock = await acquireLock(path.join(opts.outDir, OUT_LOCK_NAME), { timeoutMs: 0, staleMs: OUT_LOCK_STALE_MS, purpose: 'lucid-ocr --out' });
+    } catch (e) {
+      if (e instanceof LockBusyError) {
+        const who = e.holder ? `pid ${e.holder.pid}${e.holder.hostname !== os.hostname() ? ` on ${e.holder.hostname}` : ''}, started ${e.holder.createdAt}` : 'another process';
+        logLine(
+          `lucid-ocr: another lucid-ocr run (${who}) is writing into ${opts.outDir}; try again when it has finished, or delete ${path.join(opts.outDir, OUT_LOCK_NAME)} if no run is active.`,
+        );
+        return EXIT_BUSY;
+      }
+      report(`could not use the output folder ${opts.outDir}: ${describeFsError(e)}`, false);
+      return EXIT_INTERNAL;
+    }
+  }
+
+  // 3. Engine.
+  const pipelineOptions: OcrPipelineOptions = { ep: opts.ep, precision: opts.precision, cacheDir: defaultCacheDir(), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) };
   const engine = opts.inProcess ? inProcessEngine(pipelineOptions) : workerEngine(pipelineOptions, logLine, opts.verbose, internals.workerEntry);
   const abort = new AbortController();
   let interrupted = false;
   const onSigint = () => {
-    if (interrupted) process.exit(EXIT_INTERRUPTED); // second Ctrl-C: leave now
+    if (interrupted) {
+      // second Ctrl-C: leave now (the lock is ours; a left-over one would be broken as stale anyway)
+      if (releaseOutLock && opts.outDir) rmSync(path.join(opts.outDir, OUT_LOCK_NAME), { force: true });
+      process.exit(EXIT_INTERRUPTED);
+    }
     interrupted = true;
     logLine('lucid-ocr: interrupted; stopping after the current page (Ctrl-C again to quit at once).');
     abort.abort();
@@ -415,6 +461,8 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
     const optionsKey = JSON.stringify({ format: opts.format, pages: opts.pages ?? null, dpi: opts.dpi ?? null, pdfMode: opts.pdfMode ?? 'auto', precision: opts.precision });
     const manifest = opts.outDir ? await readManifest(opts.outDir) : undefined;
     const takenOutputs = new Set<string>();
+    // A full disk fails every later write too: stop instead of OCR-ing inputs that cannot be saved.
+    let stoppedForSpace = false;
     const multi = expanded.files.length > 1;
 
     for (const file of expanded.files) {
@@ -508,6 +556,10 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
           await writeFileAtomic(target, body);
         } catch (e) {
           report(toOcrError(e).message, false);
+          if (isOutOfSpace(e)) {
+            stoppedForSpace = true;
+            break;
+          }
           continue;
         }
         // Only a complete result is remembered: pages that failed for our reasons are retried next run.
@@ -523,6 +575,10 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
             await writeFileAtomic(path.join(opts.outDir, MANIFEST_NAME), JSON.stringify(manifest, null, 2) + '\n');
           } catch (e) {
             report(toOcrError(e).message, false);
+            if (isOutOfSpace(e)) {
+              stoppedForSpace = true;
+              break;
+            }
           }
         }
         if (opts.verbose) logLine(`lucid-ocr: wrote ${target}`);
@@ -532,11 +588,15 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
         await writeOut(io.stdout, body);
       }
     }
+    if (stoppedForSpace) {
+      logLine(`lucid-ocr: stopped: no room left to write into ${opts.outDir}. Finished outputs are kept and nothing half-written is left; free some space and run the same command again to resume.`);
+    }
     if (opts.verbose && engine.restarts > 0) logLine(`lucid-ocr: the OCR worker was restarted ${engine.restarts} time(s).`);
   } finally {
     process.off('SIGINT', onSigint);
     bars?.stop();
     await engine.dispose().catch(() => undefined);
+    await releaseOutLock?.().catch(() => undefined);
   }
   if (interrupted) return EXIT_INTERRUPTED;
   return internal ? EXIT_INTERNAL : badInput ? EXIT_BAD_INPUT : EXIT_OK;
@@ -567,6 +627,15 @@ function outputRelPath(file: string, inputs: readonly string[], format: 'txt' | 
   for (let n = 2; taken.has(candidate); n++) candidate = `${rel} (${n}).${format}`;
   taken.add(candidate);
   return candidate;
+}
+
+/** ENOSPC / EDQUOT / EROFS anywhere in the cause chain (writeFileAtomic wraps the fs error). */
+function isOutOfSpace(e: unknown): boolean {
+  for (let c: unknown = e, i = 0; c && i < 5; c = (c as { cause?: unknown }).cause, i++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS') return true;
+  }
+  return false;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -359,9 +359,17 @@ export async function startServer(opts: StartServerOptions): Promise<LucidServer
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onListenError = (e: NodeJS.ErrnoException) => {
+      const wanted = opts.port ?? DEFAULT_SERVER_PORT;
+      const where = `${bindHost}:${wanted}`;
+      // Usually a second `lucid-ocr serve` (or another program) on the same port: say so, not libuv's text.
+      if (e.code === 'EADDRINUSE') reject(new PortInUseError(`port ${wanted} is already in use on ${bindHost}: another lucid-ocr serve, or another program, is listening at ${where}. Stop it, or pick another port with --port N (--port 0 picks a free one).`, e));
+      else if (e.code === 'EACCES') reject(new OcrError('INVALID_ARGUMENT', `not allowed to listen at ${where} (ports below 1024 need privileges); pick another port with --port N.`, { cause: e }));
+      else reject(e);
+    };
+    server.once('error', onListenError);
     server.listen(opts.port ?? DEFAULT_SERVER_PORT, bindHost, () => {
-      server.off('error', reject);
+      server.off('error', onListenError);
       resolve();
     });
   });
@@ -388,6 +396,13 @@ export async function startServer(opts: StartServerOptions): Promise<LucidServer
       });
     },
   };
+}
+
+/** The port is taken (EADDRINUSE); `lucid-ocr serve` exits with EXIT_BUSY (75). */
+export class PortInUseError extends OcrError {
+  constructor(message: string, cause: unknown) {
+    super('INVALID_ARGUMENT', message, { cause });
+  }
 }
 
 export interface ServeOptions extends Omit<StartServerOptions, 'handlers' | 'events'> {

@@ -49,6 +49,9 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   } catch (err) {
     await fh?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
+    // Name the file the caller meant (libuv names only the syscall, or the temp path); the error keeps
+    // its code (ENOSPC, EACCES …) so callers can still tell a full disk from other failures.
+    if (err instanceof Error && !err.message.includes(target)) err.message = `Could not write ${target}: ${err.message}`;
     throw err;
   }
 }

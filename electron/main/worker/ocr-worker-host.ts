@@ -271,14 +271,17 @@ export class OcrWorkerHost extends TypedEmitter<HostEvents> {
       killTimer: undefined,
     };
     this.#jobs.set(id, job);
+    const onAbort = () => this.cancel(id);
     const result = this.#enqueue(() => this.#runJob(job), id).finally(() => {
       clearTimeout(job.killTimer);
       this.#jobs.delete(id);
+      // One signal often spans a whole batch (the CLI's Ctrl-C): a listener per finished job would pile up.
+      opts.signal?.removeEventListener('abort', onAbort);
     });
     result.catch(() => undefined);
     if (opts.signal) {
       if (opts.signal.aborted) this.cancel(id);
-      else opts.signal.addEventListener('abort', () => this.cancel(id), { once: true });
+      else opts.signal.addEventListener('abort', onAbort, { once: true });
     }
     return { jobId: id, result, cancel: () => this.cancel(id) };
   }

@@ -1,0 +1,81 @@
+// A damaged FP16 model in the engine cache (issue 5): a truncated file is detected and rebuilt; a file of
+// the right size with garbage in it fails to load with a clear reason and the stage falls back to the
+// next candidate (FP32), with the reason recorded: never a crash. Real conversion, real ORT CPU sessions.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, openSync, closeSync, writeSync, rmSync, statSync, truncateSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { OcrError } from '../../../../engines/errors.js';
+import { EngineCache } from '../../../../engines/runtime/engine-cache.js';
+import type { PlannedProvider } from '../../../../engines/runtime/execution-providers.js';
+import { getFp16Model } from '../../../../engines/runtime/fp16.js';
+import { resolveModelPaths } from '../../../../engines/runtime/models.js';
+import { createSession } from '../../../../engines/runtime/session.js';
+
+const models = resolveModelPaths();
+let tmp = '';
+before(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'rt-fp16-damage-'));
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+// The CPU EP runs FP16 models (slowly): enough to prove which file was loaded.
+const FP16_ON_CPU: PlannedProvider = { provider: 'cpu', precision: 'fp16', model: 'fp16', notes: [] };
+const FP32_ON_CPU: PlannedProvider = { provider: 'cpu', precision: 'fp32', model: 'original', notes: [] };
+
+describe('damaged FP16 cache entries', { timeout: 120_000 }, () => {
+  test('a truncated cached FP16 model is dropped and rebuilt; the session loads the rebuilt one', async () => {
+    const logs: string[] = [];
+    const cacheDir = path.join(tmp, 'truncated');
+    const cache = new EngineCache({ rootDir: cacheDir, log: (m) => logs.push(m) });
+    const first = await getFp16Model(models.cls, { cache, stage: 'cls' });
+    const fullBytes = statSync(first.path).size;
+    truncateSync(first.path, Math.floor(fullBytes / 3)); // a copy cut short, a disk that filled up
+
+    const session = await createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU], cache, log: (m) => logs.push(m) });
+    try {
+      assert.equal(session.provider.precision, 'fp16');
+      assert.deepEqual(session.provider.fallbacks, []);
+    } finally {
+      await session.dispose();
+    }
+    assert.match(logs.join('\n'), /damaged \(model\.fp16\.onnx is \d+ bytes, expected \d+\); it will be rebuilt/);
+    const again = await getFp16Model(models.cls, { cache, stage: 'cls' });
+    assert.equal(again.cached, true, 'the rebuilt entry is cached again');
+    assert.equal(statSync(again.path).size, fullBytes);
+  });
+
+  test('a same-size FP16 model with a garbage header fails to load with a reason, and the stage falls back to FP32', async () => {
+    const logs: string[] = [];
+    const cache = new EngineCache({ rootDir: path.join(tmp, 'garbage'), log: (m) => logs.push(m) });
+    const entry = await getFp16Model(models.cls, { cache, stage: 'cls' });
+    const size = statSync(entry.path).size;
+    // Overwrite the start (ModelProto's header fields) in place: the size check cannot see it.
+    const fd = openSync(entry.path, 'r+');
+    writeSync(fd, Buffer.alloc(256, 0xff), 0, 256, 0);
+    closeSync(fd);
+    assert.equal(statSync(entry.path).size, size);
+
+    const session = await createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU, FP32_ON_CPU], cache, log: (m) => logs.push(m) });
+    try {
+      assert.equal(session.provider.precision, 'fp32', 'served by the next candidate');
+      assert.equal(session.provider.fallbacks.length, 1);
+      assert.equal(session.provider.fallbacks[0]!.provider, 'cpu');
+      assert.match(session.provider.fallbacks[0]!.reason, /^failed to load: \S/);
+      // It still works.
+      const out = await session.run({ data: new Float32Array(1 * 3 * 48 * 192).fill(0.5), dims: [1, 3, 48, 192] });
+      assert.deepEqual(out.dims, [1, 2], 'the 0°/180° scores of one crop');
+    } finally {
+      await session.dispose();
+    }
+
+    // With no other candidate: a typed error naming the stage, the model and the reason, not a crash.
+    await assert.rejects(createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU], cache }), (e: unknown) => {
+      assert.ok(e instanceof OcrError);
+      assert.equal(e.code, 'MODEL_LOAD_FAILED');
+      assert.match(e.message, /Could not load the cls model \(.+\) with any execution provider: cpu: failed to load: \S/);
+      return true;
+    });
+  });
+});
