@@ -177,7 +177,8 @@ class Analyzer {
     const columns = splitColumns(items, gutters);
     const decision = this.judgeGrid(items, columns, h);
     this.regions.push(decision);
-    if (decision.mode === 'rows') {
+    if (decision.mode === 'rows' || decision.mode === 'table') {
+      // Row by row, each row's cells left to right; a table's rows are numbered (tab-separated in the text).
       const columnOf = new Map<Item, number>();
       columns.forEach((col, c) => col.forEach((it) => columnOf.set(it, c)));
       for (const row of clusterRows(items)) {
@@ -186,20 +187,7 @@ class Analyzer {
           const cell = row.filter((it) => columnOf.get(it) === c);
           if (cell.length) lines.push(...this.mergePieces(cell));
         }
-        this.rows.push({ lines, context });
-      }
-      return;
-    }
-    if (decision.mode === 'table') {
-      const columnOf = new Map<Item, number>();
-      columns.forEach((col, c) => col.forEach((it) => columnOf.set(it, c)));
-      for (const row of clusterRows(items)) {
-        const lines: Item[][] = [];
-        for (let c = 0; c < columns.length; c++) {
-          const cell = row.filter((it) => columnOf.get(it) === c);
-          if (cell.length) lines.push(...this.mergePieces(cell));
-        }
-        this.rows.push({ lines, context, tableRow: this.#nextTableRow++ });
+        this.rows.push({ lines, context, ...(decision.mode === 'table' ? { tableRow: this.#nextTableRow++ } : {}) });
       }
       return;
     }

@@ -57,13 +57,7 @@ export function ctcGreedyDecode(
         best = c;
       }
     }
-    if (best === prevIdx) {
-      // A repeat extends the previous run (collapsed, not kept again).
-      const last = runs[runs.length - 1];
-      if (last && last.end === t) last.end = t + 1;
-    } else if (best !== CTC_BLANK_INDEX) {
-      runs.push({ classIndex: best, start: t, end: t + 1, prob: bestProb });
-    }
+    keepStep(runs, t, best, bestProb, prevIdx);
     prevIdx = best;
   }
 
@@ -89,15 +83,24 @@ export function ctcGreedyDecodeArgmax(
   for (let t = 0; t < timeSteps; t++) {
     const base = offset + t * channels;
     const best = head[base]!;
-    if (best === prevIdx) {
-      const last = runs[runs.length - 1];
-      if (last && last.end === t) last.end = t + 1;
-    } else if (best !== CTC_BLANK_INDEX) {
-      runs.push({ classIndex: best, start: t, end: t + 1, prob: head[base + 1]! });
-    }
+    keepStep(runs, t, best, head[base + 1]!, prevIdx);
     prevIdx = best;
   }
   return finishDecode(runs, character, timeSteps, contentFrac);
+}
+
+/**
+ * CTC's collapse rule for time step t whose argmax is `best` (probability `prob`): a repeat of the previous
+ * step's class extends the previous run (collapsed, not kept again); a blank is dropped; anything else starts
+ * a kept run.
+ */
+function keepStep(runs: KeptRun[], t: number, best: number, prob: number, prevIdx: number): void {
+  if (best === prevIdx) {
+    const last = runs[runs.length - 1];
+    if (last && last.end === t) last.end = t + 1;
+  } else if (best !== CTC_BLANK_INDEX) {
+    runs.push({ classIndex: best, start: t, end: t + 1, prob });
+  }
 }
 
 /** Confidence, char extents and edge-space trimming shared by both decodes. */

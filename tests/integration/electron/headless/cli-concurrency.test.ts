@@ -2,25 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { EXIT_OK, EXIT_USAGE, main } from '../../../../electron/headless/cli.js';
+import { EXIT_OK, EXIT_USAGE } from '../../../../electron/headless/cli.js';
+import { runMain } from './run-main.js';
 
 const pdf = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/pdf/multipage-3.pdf');
 
-async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) });
-  return { code, stdout, stderr };
-}
 
 test('--concurrency must be an integer from 1 to 64', async () => {
   for (const bad of ['0', '65', '1.5', 'many']) {

@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
 import { RESULT_SCHEMA_ID } from '../../../../engines/types.js';
-import { EXIT_USAGE, main } from '../../../../electron/headless/cli.js';
+import { EXIT_USAGE } from '../../../../electron/headless/cli.js';
+import { runMain } from './run-main.js';
 import { tempDir, textImagePng } from '../fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -54,20 +54,6 @@ before(async () => {
 });
 after(() => tmp.cleanup());
 
-/** main() in this process, for the cases that never start the engine. */
-async function runMain(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) });
-  return { code, stdout, stderr };
-}
 
 describe('lucid-ocr CLI', { timeout: 120_000 }, () => {
   test('OCRs synthetic images to stdout as text, one header line per input', async () => {
