@@ -7,9 +7,11 @@
 import type { EpPreference, Precision, StageProvider } from '../types.js';
 import type { OcrSession, TensorData } from '../stages.js';
 import { planProviders, type OrtStage, type ProviderAvailability, type ProviderPlan, type TrtEngineState } from './execution-providers.js';
-import type { Fp16Options } from './fp16.js';
+import { fp16OptionsKey, type Fp16Options } from './fp16.js';
+import { sha256File } from './onnx-model.js';
 import { createCpuSession, createSession, warmUp } from './session.js';
-import { validateCandidate, type ValidationBudgets, type ValidationResult } from './validation-gate.js';
+import { DEFAULT_BUDGETS, validateCandidate, type ValidationBudgets, type ValidationResult } from './validation-gate.js';
+import { readVerdict, tensorsSha256, verdictKey, writeVerdict } from './validation-verdicts.js';
 import { renderValidationInputs } from './validation-inputs.js';
 
 export interface OpenStageOptions {
@@ -33,6 +35,11 @@ export interface OpenStageOptions {
   /** Inputs for the gate (default: the built-in rendered text for this stage). */
   validationInputs?: TensorData[];
   budgets?: Partial<ValidationBudgets>;
+  /**
+   * Reuse the gate's verdict stored in cacheDir for the same model, conversion, EP, GPU, inputs and budgets
+   * (validation-verdicts.ts) instead of checking again at every start. Default true.
+   */
+  rememberVerdicts?: boolean;
   /** rec: load the argmax-head variant (see CreatePlannedSessionOptions.recHead). Default false. */
   recHead?: boolean;
   log?: (message: string) => void;
@@ -71,6 +78,52 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
   // The gate compares full probabilities with the FP32 model's, so when the plan holds a candidate that
   // would need validating, rec loads without the argmax head first and again with it once it passes.
   const mayNeedGate = o.validate !== false && plan.candidates.some((c) => c.precision === 'fp16' || c.provider === 'tensorrt');
+
+  const loadFp32 = async (rejected: { provider: StageProvider['provider']; reason: string }, validation: ValidationResult): Promise<OpenedStage> => {
+    const fp32 = await createSession(o.modelPath, { ...common, plan: toFp32(plan), warmUpShapes: o.warmUpShapes, recHead });
+    // Planning skips, then the rejected candidate, then whatever the FP32 load itself fell through.
+    const tried = fp32.provider.fallbacks.filter((f) => !plan.skipped.includes(f));
+    fp32.provider.fallbacks.splice(0, fp32.provider.fallbacks.length, ...plan.skipped, rejected, ...tried);
+    return { session: fp32, provider: fp32.provider, plan, validation };
+  };
+
+  // Inputs and the remembered verdict (FP16 models only: TensorRT engines are checked where they are built).
+  let validation: ValidationResult = { ok: false, reason: 'not validated', metrics: {} };
+  let inputs: TensorData[] | undefined = o.validationInputs;
+  let memory: VerdictMemory | null = null;
+  if (mayNeedGate) {
+    if (!inputs) {
+      try {
+        inputs = (await renderValidationInputs())[o.stage];
+      } catch (e) {
+        // No gate inputs means an unchecked model: refuse it (below).
+        validation = { ok: false, reason: `validation inputs could not be rendered (${(e as Error).message})`, metrics: {} };
+      }
+    }
+    if (inputs && o.rememberVerdicts !== false) memory = await verdictMemory(o, inputs).catch(() => null);
+    const first = plan.candidates.find((c) => c.precision === 'fp16' || c.provider === 'tensorrt');
+    const remembered = memory && first && first.model === 'fp16' ? await readVerdict(o.cacheDir, memory.key(first.provider, first.precision)) : null;
+    if (first && remembered && !remembered.ok) {
+      log(`${o.stage}: ${first.provider}/${first.precision} failed the validation gate on ${remembered.checkedAt} (${remembered.reason}); loading FP32 without converting or checking again`);
+      const reason = `${first.precision.toUpperCase()} failed validation: ${remembered.reason} (remembered from ${remembered.checkedAt})`;
+      return loadFp32({ provider: first.provider, reason }, { ok: false, reason, metrics: remembered.metrics });
+    }
+    if (first && remembered?.ok) {
+      const session = await createSession(o.modelPath, { ...common, plan, recHead });
+      const same = session.provider.provider === first.provider && session.provider.precision === first.precision;
+      const lowered = session.provider.precision === 'fp16' || session.provider.provider === 'tensorrt';
+      if (same || !lowered) {
+        if (same) log(`${o.stage}: ${first.provider}/${first.precision} passed the validation gate on ${remembered.checkedAt} (remembered; not checked again)`);
+        if (o.warmUpShapes?.length) await warmAll(session, o.warmUpShapes);
+        return same
+          ? { session, provider: session.provider, plan, validation: { ok: true, reason: `${remembered.reason} (remembered from ${remembered.checkedAt})`, metrics: remembered.metrics } }
+          : { session, provider: session.provider, plan };
+      }
+      // Another lowered candidate loaded instead: it has no verdict of its own yet, so check it below.
+      await session.dispose();
+    }
+  }
+
   let session = await createSession(o.modelPath, { ...common, plan, recHead: recHead && !mayNeedGate });
   const lowered = session.provider.precision === 'fp16' || session.provider.provider === 'tensorrt';
   if (!lowered || o.validate === false) {
@@ -82,22 +135,19 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
     if (o.warmUpShapes?.length) await warmAll(session, o.warmUpShapes);
     return { session, provider: session.provider, plan };
   }
-  let validation: ValidationResult = { ok: false, reason: 'not validated', metrics: {} };
-  let inputs: TensorData[] | undefined = o.validationInputs;
-  if (!inputs) {
-    try {
-      inputs = (await renderValidationInputs())[o.stage];
-    } catch (e) {
-      // No gate inputs (e.g. no fonts to render them on a headless box) means an unchecked model: refuse it.
-      validation = { ok: false, reason: `validation inputs could not be rendered (${(e as Error).message})`, metrics: {} };
-    }
-  }
   if (inputs) {
     const reference = await createCpuSession(o.modelPath, { stage: o.stage, intraOpNumThreads: o.intraOpNumThreads });
     try {
       validation = await validateCandidate({ reference, candidate: session, inputs, budgets: o.budgets });
     } finally {
       await reference.dispose();
+    }
+    // An error while running is not a verdict on the model (it may be out of memory right now): not remembered.
+    if (memory && session.provider.provider !== 'tensorrt' && !validation.errored) {
+      const { provider, precision } = session.provider;
+      await writeVerdict(o.cacheDir, { ...validation, key: memory.key(provider, precision), checkedAt: new Date().toISOString(), label: `${o.stage} ${provider}/${precision} ${memory.gpu ?? 'no GPU'}` }).catch(
+        (e: Error) => log(`${o.stage}: could not remember the validation verdict (${e.message}); the gate will run again next start`),
+      );
     }
   }
   if (validation.ok) {
@@ -117,11 +167,28 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
   log(`${o.stage}: ${session.provider.provider}/${session.provider.precision} rejected by the validation gate (${validation.reason}); loading FP32`);
   const rejected = { provider: session.provider.provider, reason: `${session.provider.precision.toUpperCase()} failed validation: ${validation.reason}` };
   await session.dispose();
-  const fp32 = await createSession(o.modelPath, { ...common, plan: toFp32(plan), warmUpShapes: o.warmUpShapes, recHead });
-  // Planning skips, then the rejected candidate, then whatever the FP32 load itself fell through.
-  const tried = fp32.provider.fallbacks.filter((f) => !plan.skipped.includes(f));
-  fp32.provider.fallbacks.splice(0, fp32.provider.fallbacks.length, ...plan.skipped, rejected, ...tried);
-  return { session: fp32, provider: fp32.provider, plan, validation };
+  return loadFp32(rejected, validation);
+}
+
+interface VerdictMemory {
+  key(provider: string, precision: string): string;
+  gpu: string | null;
+}
+
+/** Everything a verdict depends on except the candidate's provider and precision (see validation-verdicts.ts). */
+async function verdictMemory(o: OpenStageOptions, inputs: TensorData[]): Promise<VerdictMemory> {
+  const g = o.available.gpu?.gpus.find((x) => x.index === (o.deviceId ?? 0)) ?? o.available.gpu?.gpus[0];
+  const gpu = g ? `${g.name} (compute ${g.computeCapability ?? '?'}, driver ${g.driverVersion})` : null;
+  const base = {
+    stage: o.stage,
+    modelSha256: await sha256File(o.modelPath),
+    conversionKey: fp16OptionsKey(o.fp16Options),
+    ortVersion: o.available.onnxruntimeVersion,
+    gpu,
+    inputsSha256: tensorsSha256(inputs),
+    budgets: { ...DEFAULT_BUDGETS, ...o.budgets },
+  };
+  return { key: (provider, precision) => verdictKey({ ...base, provider, precision }), gpu };
 }
 
 async function warmAll(session: OcrSession, shapes: number[][]): Promise<void> {

@@ -43,6 +43,8 @@ export interface ValidationResult {
   ok: boolean;
   reason: string;
   metrics: Record<string, number>;
+  /** The candidate threw instead of answering (may be passing trouble, e.g. out of GPU memory): not a verdict on the model. */
+  errored?: boolean;
 }
 
 export interface ValidateCandidateOptions {
@@ -220,7 +222,7 @@ export async function validateCandidate(opts: ValidateCandidateOptions): Promise
     try {
       cand = await opts.candidate.run(input);
     } catch (e) {
-      return { ok: false, reason: `candidate failed on input ${k} (${input.dims.join('×')}): ${(e as Error).message}`, metrics };
+      return { ok: false, reason: `candidate failed on input ${k} (${input.dims.join('×')}): ${(e as Error).message}`, metrics, errored: true };
     }
     if (ref.dims.join('x') !== cand.dims.join('x')) {
       return { ok: false, reason: `output shape ${cand.dims.join('×')} differs from the reference's ${ref.dims.join('×')}`, metrics };

@@ -85,10 +85,20 @@ async function deviations(providers: Page['providers']): Promise<string[]> {
 
 class PageSource {
   #readers: DocumentReader[] = [];
+  #files: string[] = [];
   static async open(files: string[]): Promise<PageSource> {
     const s = new PageSource();
+    s.#files = files;
     for (const f of files) s.#readers.push(await openDocument(f));
     return s;
+  }
+  /** The ground truth of page i's source (its page 0), from the fixture's .truth.json beside it; null if none. */
+  truth(i: number): { name: string; text: string } | null {
+    const file = this.#files[i % this.#files.length]!;
+    const truthFile = file.replace(/\.(png|pdf)$/i, '.truth.json');
+    if (!fs.existsSync(truthFile)) return null;
+    const t = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { lines?: string[]; pages?: { lines: string[] }[] };
+    return { name: path.basename(file), text: (t.pages?.[0]?.lines ?? t.lines ?? []).join('\n') };
   }
   async page(i: number): Promise<{ image: RgbImage; decodeMs: number }> {
     const r = this.#readers[i % this.#readers.length]!;
@@ -261,13 +271,23 @@ async function pipelineMode(): Promise<void> {
         const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, concurrency: 1 });
         const src = await PageSource.open(cfg.sources);
         const rates = [];
-        for (let i = 0; i < Math.min(texts.length, cfg.sweepLines > 0 ? 1 : 4); i++) {
+        // "Within 0.2 CER points": each precision's CER against the page's ground truth, and the difference.
+        const truthCer = [];
+        for (let i = 0; i < Math.min(texts.length, cfg.sweepLines > 0 ? 1 : 5); i++) {
           const { image } = await src.page(i);
-          rates.push(cer((await p32.recognizeImage(image)).text, texts[i]!));
+          const t32 = (await p32.recognizeImage(image)).text;
+          rates.push(cer(t32, texts[i]!));
+          const truth = src.truth(i);
+          if (truth) {
+            const fp32 = cer(truth.text, t32).rate * 100;
+            const fp16 = cer(truth.text, texts[i]!).rate * 100;
+            truthCer.push({ source: truth.name, fp32Percent: fp32, fp16Percent: fp16, deltaPoints: fp16 - fp32 });
+          }
         }
         await src.close();
         await p32.dispose();
         cmp.pipelineCer = rates;
+        cmp.truthCer = truthCer;
       } else {
         cmp.pipelineCer = 'the FP16 pipeline did not run FP16 (see deviations); only the forced-session comparison above';
       }

@@ -176,6 +176,15 @@ function markdown(report: Record<string, any>): string {
   L.push('');
   L.push('Relative error = |fp32 − fp16| / max(|fp32|, 1e-3). det+rec text CER: FP32 det+rec vs FP16 det+rec on the first page (no cls/layout). Pipeline page CER: createOcrPipeline FP32 vs FP16 page texts, only where the FP16 pipeline really ran FP16.');
   L.push('');
+  const truthRows = report.configs.flatMap((c: any) => (Array.isArray(c.fp16VsFp32?.truthCer) ? c.fp16VsFp32.truthCer.map((t: any) => ({ ep: c.ep, ...t })) : []));
+  if (truthRows.length) {
+    L.push('Against the ground truth (the same pipeline pages; the goal is FP16 within 0.2 CER points of FP32):');
+    L.push('');
+    L.push('| EP | page | CER fp32 | CER fp16 | fp16 − fp32 (points) |');
+    L.push('|---|---|---:|---:|---:|');
+    for (const t of truthRows) L.push(`| ${t.ep} | ${t.source} | ${f(t.fp32Percent, 2)}% | ${f(t.fp16Percent, 2)}% | ${t.deltaPoints >= 0 ? '+' : ''}${f(t.deltaPoints, 2)} |`);
+    L.push('');
+  }
   const p = report.pdf;
   L.push(`## Many-page PDF, streamed (recognizeFile + onPage, pages not kept): ${p?.config ? `${p.config.ep} ${p.config.precision}` : ''}`);
   L.push('');
