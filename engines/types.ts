@@ -172,6 +172,12 @@ export interface EngineInfo {
   warmUpMs?: number;
   /** The input shapes warmed up at start-up, per stage (GPU providers only). */
   warmedShapes?: { det: number[][]; cls: number[][]; rec: number[][] };
+  /**
+   * Page-parallel pools only (engines/parallel/): threads asked for, threads whose pipeline loaded, and
+   * those that could not start with why (`thread` is 0-based). Current as of the info() call: threads
+   * after the first start one at a time in the background.
+   */
+  threads?: { requested: number; started: number; failed: { thread: number; reason: string }[] };
 }
 
 export type OcrErrorCode =

@@ -68,7 +68,7 @@ export interface WorkerMethods {
   dispose: (req: Record<string, never>) => void;
   /** Stops running TensorRT engine builds; the pipeline keeps serving on the provider it has. */
   cancelEngineBuild: (req: Record<string, never>) => { cancelled: boolean };
-  /** Drops cached TensorRT engines and FP16 models (engine:rebuild, before the restart). */
+  /** Drops every cached derived model: TensorRT engines, FP16 and argmax-head rec models (engine:rebuild, before the restart). */
   invalidateEngineCache: (req: Record<string, never>) => { removed: number };
 }
 

@@ -38,7 +38,7 @@ export const JSON_KEY_ORDER = {
   StageProvider: keysOf<StageProvider>()(['stage', 'provider', 'precision', 'fallbacks']),
   PageFailure: keysOf<PageFailure>()(['index', 'error']),
   SerializedOcrError: keysOf<SerializedOcrError>()(['name', 'code', 'message', 'isInputError', 'file', 'page', 'cause']),
-  EngineInfo: keysOf<EngineInfo>()(['name', 'version', 'onnxruntimeVersion', 'models', 'precision', 'providers', 'warmUpMs', 'warmedShapes']),
+  EngineInfo: keysOf<EngineInfo>()(['name', 'version', 'onnxruntimeVersion', 'models', 'precision', 'providers', 'warmUpMs', 'warmedShapes', 'threads']),
 } as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -84,6 +84,8 @@ const engine = (e: EngineInfo): Json =>
   ordered(e, K.EngineInfo, {
     models: (m: EngineInfo['models']) => ordered(m, ['det', 'cls', 'rec', 'dict']),
     providers: (ps: StageProvider[]) => ps.map(provider),
+    threads: (t: NonNullable<EngineInfo['threads']>) =>
+      ordered(t, ['requested', 'started', 'failed'], { failed: (fs: NonNullable<EngineInfo['threads']>['failed']) => fs.map((f) => ordered(f, ['thread', 'reason'])) }),
   });
 
 /** The document as plain JSON values in canonical key order. */

@@ -7,11 +7,15 @@
  * Each thread opens the document itself and renders only its pages; only page numbers go out and results
  * come back. A thread that dies fails the page it was OCRing (WORKER_CRASHED, naming file and page); pages
  * it had queued go to the others, and a new thread takes its place.
+ *
+ * A thread that cannot load its pipeline (other than the first, whose failure fails the whole pool) leaves
+ * the pool smaller: info().threads says how many were asked for, how many run, and why the rest do not;
+ * options.log hears each failure as it happens.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DocumentInput, OcrPipeline, OcrPipelineOptions, RecognizeOptions } from '../api.js';
-import { OcrError, deserializeError, serializeError } from '../errors.js';
+import { OcrError, deserializeError, serializeError, toOcrError } from '../errors.js';
 import { openDocument } from '../input/open-document.js';
 import {
   RESULT_SCHEMA_ID,
@@ -34,8 +38,25 @@ export const MAX_CONCURRENCY = 64;
 
 export interface PooledPipelineOptions extends OcrPipelineOptions {
   concurrency: number;
+  /** Where the pool reports what it handles itself: a thread that could not start (also in info().threads). */
+  log?: (message: string) => void;
   /** Test hook: the thread given this page (0-based) first ends itself (process.exit) just before OCRing it; once per pool. */
   exitOnPageForTest?: number;
+  /**
+   * Test hook: every start of thread `thread` (0-based) gets these pipeline options on top of the pool's,
+   * e.g. a modelDir holding a broken model, so that thread's pipeline creation fails for real.
+   */
+  threadOptionsForTest?: { thread: number; options: Partial<OcrPipelineOptions> };
+}
+
+type ThreadsInfo = NonNullable<EngineInfo['threads']>;
+
+/** "8 threads requested, 7 started; thread 6 could not start: <reason>" (threads numbered from 1), or '' without a pool. */
+export function describeThreads(threads: EngineInfo['threads']): string {
+  if (!threads) return '';
+  const starting = threads.requested - threads.started - threads.failed.length;
+  const head = `${threads.requested} thread${threads.requested === 1 ? '' : 's'} requested, ${threads.started} started${starting > 0 ? `, ${starting} still starting` : ''}`;
+  return [head, ...threads.failed.map((f) => `thread ${f.thread + 1} could not start: ${f.reason}`)].join('; ');
 }
 
 /**
@@ -117,6 +138,7 @@ interface ImageRequest {
 
 /** The pool as an OcrPipeline, plus its size and a test hook. */
 export interface PooledOcrPipeline extends OcrPipeline {
+  /** Threads asked for; info().threads says how many have started and why any could not. */
   readonly concurrency: number;
   /** Resolves once every thread has loaded (or failed to); pages are served from the first thread's start. */
   whenAllStarted(): Promise<void>;
@@ -130,6 +152,8 @@ export async function createPooledPipeline(options: PooledPipelineOptions): Prom
 
 class PooledPipeline implements PooledOcrPipeline {
   readonly #data: PoolWorkerData;
+  readonly #log: (message: string) => void;
+  readonly #threadOptionsForTest: PooledPipelineOptions['threadOptionsForTest'];
   #exitOnPage: number | undefined;
   readonly #slots: Slot[] = [];
   readonly #jobs: FileJob[] = [];
@@ -139,22 +163,30 @@ class PooledPipeline implements PooledOcrPipeline {
   #docSeq = 0;
   #disposed = false;
   #allStarted: Promise<void> = Promise.resolve();
-  readonly #startErrors: unknown[] = [];
+  // info().threads, kept current as threads start, fail to start, or fail to be replaced after a crash.
+  #requested = 0;
+  /** Threads whose pipeline has loaded (and, after a crash, whose replacement has not failed). */
+  readonly #running = new Set<number>();
+  readonly #failed: ThreadsInfo['failed'] = [];
 
-  private constructor(data: PoolWorkerData, exitOnPage: number | undefined) {
+  private constructor(data: PoolWorkerData, opts: Pick<PooledPipelineOptions, 'exitOnPageForTest' | 'threadOptionsForTest' | 'log'>) {
     this.#data = data;
-    this.#exitOnPage = exitOnPage;
+    this.#exitOnPage = opts.exitOnPageForTest;
+    this.#threadOptionsForTest = opts.threadOptionsForTest;
+    this.#log = opts.log ?? (() => {});
   }
 
   static async create(options: PooledPipelineOptions): Promise<PooledPipeline> {
-    const { concurrency, exitOnPageForTest, ...rest } = options;
+    const { concurrency, exitOnPageForTest, threadOptionsForTest, log, ...rest } = options;
     const n = await resolveConcurrency({ ...rest, concurrency });
+    // `log` stays here: a function cannot be sent to a thread.
     const threadOptions: OcrPipelineOptions = { ...rest };
     // On the CPU EP, N pipelines share the cores instead of each starting one ORT thread per core.
     if (rest.ep === 'cpu' && rest.intraOpNumThreads === undefined) {
       threadOptions.intraOpNumThreads = Math.max(1, Math.floor(os.availableParallelism() / n));
     }
-    const pool = new PooledPipeline({ options: threadOptions }, exitOnPageForTest);
+    const pool = new PooledPipeline({ options: threadOptions }, { exitOnPageForTest, threadOptionsForTest, log });
+    pool.#requested = n;
     try {
       // The first thread alone, so FP16 conversions and caches are made once and pages can start; the rest
       // one at a time in the background. Not together: on the H100, 8 and 14 threads creating their CUDA
@@ -175,9 +207,19 @@ class PooledPipeline implements PooledOcrPipeline {
       try {
         await this.#startSlot(id);
       } catch (e) {
-        this.#startErrors.push(e);
+        this.#threadFailed(id, e, '');
       }
     }
+  }
+
+  /** Records (info().threads) and logs a thread that could not load its pipeline; the pool goes on without it. */
+  #threadFailed(id: number, e: unknown, context: string): void {
+    if (this.#disposed) return;
+    this.#running.delete(id);
+    const err = toOcrError(e);
+    const reason = `${context}${err.code}: ${err.message}`;
+    this.#failed.push({ thread: id, reason });
+    this.#log(`OCR thread ${id + 1} of ${this.#requested} could not start (${reason}); ${this.#running.size} thread(s) carry on.`);
   }
 
   /** Resolves once every thread has loaded or failed to (they start one at a time after the first). */
@@ -187,14 +229,17 @@ class PooledPipeline implements PooledOcrPipeline {
 
   /** Starts (or restarts) slot `id`'s thread and resolves once its pipeline is loaded. */
   #startSlot(id: number): Promise<void> {
+    const t = this.#threadOptionsForTest;
+    const data: PoolWorkerData = t?.thread === id ? { options: { ...this.#data.options, ...t.options } } : this.#data;
     return new Promise((resolve, reject) => {
-      const worker = spawnWorker(this.#data);
+      const worker = spawnWorker(data);
       const slot: Slot = { id, worker, ready: false, assigned: [], opened: new Set() };
       this.#slots[id] = slot;
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           slot.ready = true;
           this.#info ??= m.info;
+          this.#running.add(id);
           worker.unref();
           resolve();
           this.#dispatch();
@@ -236,6 +281,7 @@ class PooledPipeline implements PooledOcrPipeline {
     }
     this.#startSlot(slot.id).catch((e: unknown) => {
       // No successor: the pool carries on with fewer threads; with none left, everything waiting fails.
+      this.#threadFailed(slot.id, e, `its replacement after a crash (${why}) failed: `);
       if (this.#slots.every((s) => !s.ready)) this.#failEverything(e);
     });
     this.#dispatch();
@@ -352,12 +398,13 @@ class PooledPipeline implements PooledOcrPipeline {
     }
   }
 
+  /** The first thread's engine info, with `threads` as of now (a copy: later starts do not change it). */
   info(): EngineInfo {
-    return this.#info;
+    return { ...this.#info, threads: { requested: this.#requested, started: this.#running.size, failed: this.#failed.map((f) => ({ ...f })) } };
   }
 
   get concurrency(): number {
-    return this.#slots.length;
+    return this.#requested;
   }
 
   exitOnPageForTest(pageIndex: number): void {

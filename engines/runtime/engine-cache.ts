@@ -1,7 +1,8 @@
 /**
  * On-disk cache for things that are expensive to make and tied to a machine: TensorRT engines (+ their
- * EP-context wrapper models) and FP16 model conversions. The root directory is passed in (the app
- * passes userData/engine-cache; engines never imports electron).
+ * EP-context wrapper models), FP16 model conversions and rec models with the argmax head
+ * (rec-head.ts). The root directory is passed in (the app passes userData/engine-cache; engines never
+ * imports electron).
  *
  * Layout:
  *   <root>/manifest.json          index of entries + build history (rebuilt from entry.json files if lost)
@@ -13,9 +14,14 @@
  * An entry's id is a hash of its whole key, so a change in any key part (model bytes, ONNX Runtime,
  * TensorRT, GPU, driver, precision, shape profile, converter version) is simply a miss; purgeStale()
  * removes the entries left behind by such changes.
+ *
+ * Every file's size and sha256 are recorded when the entry is made; lookup() checks both, so a file cut
+ * short or changed in place (same size, other bytes) drops the entry and it is rebuilt. Hashing costs
+ * 3–5 ms per MB on the 2-core Xeon CI box (no SHA extensions; 33–50 ms for the 10.8 MB rec model), less
+ * where the CPU has them: small next to loading the model into a session.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { acquireLock, fsyncDir, fsyncTree, isProcessAlive, withLock, writeFileAtomic, type LockInfo, LockBusyError } from './fs-atomic.js';
 import type { Precision } from '../types.js';
@@ -23,7 +29,13 @@ import type { Precision } from '../types.js';
 export const CACHE_SCHEMA = 'lucid-ocr/engine-cache';
 export const CACHE_SCHEMA_VERSION = 1;
 
-export type CacheEntryKind = 'trt-engine' | 'fp16-model';
+/**
+ * trt-engine: a TensorRT engine + its EP-context wrapper (trt/trt-engines.ts); fp16-model: an FP16
+ * conversion (fp16.ts); rec-head-model: a rec model with the argmax head appended (rec-head.ts).
+ */
+export type CacheEntryKind = 'trt-engine' | 'fp16-model' | 'rec-head-model';
+/** Every kind, for anything that lists or counts entries by kind. */
+export const CACHE_ENTRY_KINDS: readonly CacheEntryKind[] = ['trt-engine', 'fp16-model', 'rec-head-model'];
 
 /** Everything an entry depends on. null = does not apply to this kind (e.g. GPU for an FP16 model). */
 export interface CacheKey {
@@ -51,16 +63,34 @@ export interface ValidationRecord {
   validatedAt: string;
 }
 
+export interface CacheFile {
+  name: string;
+  bytes: number;
+  /** Hex sha256 of the content, checked on lookup. Absent in entries made before hashes were recorded: filled in on their first lookup. */
+  sha256?: string;
+}
+
 export interface CacheEntry {
   id: string;
   key: CacheKey;
-  files: { name: string; bytes: number }[];
+  files: CacheFile[];
   totalBytes: number;
   createdAt: string;
   lastUsedAt: string;
   buildMs: number | null;
   validation: ValidationRecord | null;
   meta?: Record<string, unknown>;
+  /** Set when this entry replaces one dropped as damaged: why it was dropped. */
+  rebuiltBecause?: string;
+}
+
+/** An entry lookup() dropped because its files were damaged (kept so the rebuild can say why). */
+export interface DroppedRecord {
+  id: string;
+  kind: CacheEntryKind;
+  stage?: string;
+  reason: string;
+  at: string;
 }
 
 export interface BuildRecord {
@@ -72,6 +102,8 @@ export interface BuildRecord {
   gpuName: string | null;
   buildMs: number;
   at: string;
+  /** Why the build was needed when it replaced a damaged entry. */
+  rebuiltBecause?: string;
 }
 
 interface Manifest {
@@ -79,6 +111,8 @@ interface Manifest {
   version: number;
   entries: CacheEntry[];
   buildHistory: BuildRecord[];
+  /** Optional (absent in older manifests): entries dropped as damaged and not rebuilt yet. */
+  dropped?: DroppedRecord[];
 }
 
 export interface EngineCacheOptions {
@@ -107,6 +141,26 @@ const KEY_FIELDS: (keyof CacheKey)[] = [
 const ENV_FIELDS = ['ortVersion', 'trtVersion', 'gpuName', 'computeCapability', 'driverVersion'] as const;
 const MAX_HISTORY = 64;
 
+/**
+ * Entries an older version filed under a kind that no longer describes them. Their key (and so their id)
+ * differs from what is looked up now, so they are plain misses; purgeStale() removes them.
+ */
+function isRetired(key: CacheKey): boolean {
+  // The rec argmax-head model was an 'fp16-model' with this recipe before it got its own kind.
+  return key.kind === 'fp16-model' && (key.recipe ?? '').startsWith('rec-argmax-head-');
+}
+
+/** Streams the file through sha256 (1 MiB reads: measurably faster than the 64 KiB default). */
+function sha256OfFile(filePath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(filePath, { highWaterMark: 1 << 20 })
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
 /** Stable id of a key: sha256 of its canonical JSON (stage excluded: it is a label). */
 export function cacheKeyId(key: CacheKey): string {
   const canonical = KEY_FIELDS.map((f) => [f, key[f] ?? null]);
@@ -125,7 +179,8 @@ function isEntry(e: unknown): e is CacheEntry {
   const x = e as CacheEntry;
   return (
     !!x && typeof x.id === 'string' && /^[0-9a-f]{24}$/.test(x.id) && !!x.key && typeof x.key.kind === 'string' &&
-    typeof x.key.modelSha256 === 'string' && Array.isArray(x.files) && x.files.every((f) => typeof f?.name === 'string' && typeof f?.bytes === 'number') &&
+    typeof x.key.modelSha256 === 'string' && Array.isArray(x.files) &&
+    x.files.every((f) => typeof f?.name === 'string' && typeof f?.bytes === 'number' && (f.sha256 === undefined || (typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256)))) &&
     typeof x.createdAt === 'string' && typeof x.lastUsedAt === 'string'
   );
 }
@@ -205,6 +260,7 @@ export class EngineCache {
     if (problem) return this.#recoverFromEntries(`manifest.json is unusable: ${problem}`);
     const m = parsed as Manifest;
     if (!Array.isArray(m.buildHistory)) m.buildHistory = [];
+    if (m.dropped !== undefined && !Array.isArray(m.dropped)) delete m.dropped;
     return m;
   }
 
@@ -226,7 +282,8 @@ export class EngineCache {
       try {
         const e = JSON.parse(await fs.readFile(path.join(dir, 'entry.json'), 'utf8')) as unknown;
         if (!isEntry(e) || e.id !== id || cacheKeyId(e.key) !== id) throw new Error('entry.json does not match its folder');
-        await this.#checkFiles(e);
+        // Sizes only: re-indexing should not read every file; lookup() checks the content before use.
+        await this.#checkFiles(e, { content: false });
         m.entries.push(e);
       } catch (err) {
         if (reason || dirs.length) this.#log(`Engine cache: dropping entry folder ${id}: ${(err as Error).message}`);
@@ -242,12 +299,27 @@ export class EngineCache {
     await writeFileAtomic(this.manifestPath, JSON.stringify(m, null, 2), { beforeRename: this.#opts.beforeManifestRename });
   }
 
-  /** Throws if a file of the entry is missing or has the wrong size (truncated copy, disk trouble). */
-  async #checkFiles(e: CacheEntry): Promise<void> {
+  /**
+   * Throws if a file of the entry is missing, has the wrong size (truncated copy, disk full) or, with
+   * `content`, other bytes than when it was made (damage in place). A file with no recorded hash (entry
+   * from before hashes were kept) gets its hash recorded in `e.files`; returns true when that happened.
+   */
+  async #checkFiles(e: CacheEntry, opts: { content: boolean }): Promise<boolean> {
+    let filledIn = false;
     for (const f of e.files) {
-      const st = await fs.stat(path.join(this.entryDir(e.id), f.name));
+      const file = path.join(this.entryDir(e.id), f.name);
+      const st = await fs.stat(file);
       if (st.size !== f.bytes) throw new Error(`${f.name} is ${st.size} bytes, expected ${f.bytes}`);
+      if (!opts.content) continue;
+      const sha256 = await sha256OfFile(file);
+      if (f.sha256 === undefined) {
+        f.sha256 = sha256;
+        filledIn = true;
+      } else if (sha256 !== f.sha256) {
+        throw new Error(`${f.name} has the right size but other content: sha256 ${sha256.slice(0, 12)}…, expected ${f.sha256.slice(0, 12)}…`);
+      }
     }
+    return filledIn;
   }
 
   /** Removes producer folders left in tmp/ by processes that died mid-build. */
@@ -275,8 +347,14 @@ export class EngineCache {
   }
 
   /**
-   * Finds the entry for `key` (exact match on every key part) and marks it used. Returns null on a miss
-   * or when its files are damaged (the entry is then dropped so it gets rebuilt).
+   * Finds the entry for `key` (exact match on every key part), checks its files (size and sha256) and
+   * marks it used. Returns null on a miss or when its files are damaged: the entry is then dropped, the
+   * reason logged and kept in the manifest (the rebuilt entry's rebuiltBecause), so it gets rebuilt.
+   *
+   * An entry written before hashes were recorded is accepted on its sizes, as the version that wrote it
+   * would have, and its hashes are recorded now: every later lookup checks the content. Rebuilding such
+   * entries instead would cost minutes of trtexec plus validation per TensorRT profile (seconds per FP16
+   * conversion) to guard against damage the version that wrote them did not check for either.
    */
   async lookup(key: CacheKey, opts: { touch?: boolean } = {}): Promise<(CacheEntry & { dir: string }) | null> {
     const id = cacheKeyId(key);
@@ -284,19 +362,24 @@ export class EngineCache {
       const m = await this.#readManifest();
       const e = m.entries.find((x) => x.id === id);
       if (!e || !sameKey(e.key, key)) return null;
+      let filledIn: boolean;
       try {
-        await this.#checkFiles(e);
+        filledIn = await this.#checkFiles(e, { content: true });
       } catch (err) {
-        this.#log(`Engine cache: entry ${id} is damaged (${(err as Error).message}); it will be rebuilt.`);
+        const reason = (err as Error).message;
+        this.#log(`Engine cache: ${e.key.kind} entry ${id}${e.key.stage ? ` (${e.key.stage})` : ''} is damaged (${reason}); it will be rebuilt.`);
         m.entries = m.entries.filter((x) => x.id !== id);
+        m.dropped = [...(m.dropped ?? []).filter((d) => d.id !== id), { id, kind: e.key.kind, ...(e.key.stage ? { stage: e.key.stage } : {}), reason, at: new Date().toISOString() }].slice(-MAX_HISTORY);
         await fs.rm(this.entryDir(id), { recursive: true, force: true });
         await this.#writeManifest(m);
         return null;
       }
-      if (opts.touch ?? true) {
-        e.lastUsedAt = new Date().toISOString();
-        await this.#writeManifest(m);
+      if (filledIn) {
+        this.#log(`Engine cache: ${e.key.kind} entry ${id} predates content hashes; accepted on its sizes and its sha256 recorded.`);
+        await writeFileAtomic(path.join(this.entryDir(id), 'entry.json'), JSON.stringify(e, null, 2));
       }
+      if (opts.touch ?? true) e.lastUsedAt = new Date().toISOString();
+      if (filledIn || (opts.touch ?? true)) await this.#writeManifest(m);
       return { ...e, dir: this.entryDir(id) };
     });
   }
@@ -320,15 +403,18 @@ export class EngineCache {
     });
     const tmpDir = path.join(this.rootDir, 'tmp', `${id}-p${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
+      // Whether this replaces an entry dropped as damaged (recorded by lookup), to say so in the new entry.
+      const rebuiltBecause = await this.#withManifestLock(async () => (await this.#readManifest()).dropped?.findLast((d) => d.id === id)?.reason);
       await fs.mkdir(tmpDir, { recursive: true });
       const t0 = performance.now();
       const result = (await produce(tmpDir)) ?? {};
       const buildMs = result.buildMs ?? Math.round(performance.now() - t0);
-      const files: { name: string; bytes: number }[] = [];
+      const files: CacheFile[] = [];
       for (const name of (await fs.readdir(tmpDir)).sort()) {
         if (name === 'entry.json') continue;
-        const st = await fs.stat(path.join(tmpDir, name));
-        if (st.isFile()) files.push({ name, bytes: st.size });
+        const file = path.join(tmpDir, name);
+        const st = await fs.stat(file);
+        if (st.isFile()) files.push({ name, bytes: st.size, sha256: await sha256OfFile(file) });
       }
       if (files.length === 0) throw new Error('the producer wrote no files');
       const now = new Date().toISOString();
@@ -342,6 +428,7 @@ export class EngineCache {
         buildMs,
         validation: result.validation ?? null,
         ...(result.meta ? { meta: result.meta } : {}),
+        ...(rebuiltBecause ? { rebuiltBecause } : {}),
       };
       await writeFileAtomic(path.join(tmpDir, 'entry.json'), JSON.stringify(entry, null, 2));
       await fsyncTree(tmpDir);
@@ -356,9 +443,13 @@ export class EngineCache {
         await fsyncDir(path.dirname(dest));
         await fs.rm(old, { recursive: true, force: true });
         m.entries = [...m.entries.filter((x) => x.id !== id), entry];
+        if (m.dropped) m.dropped = m.dropped.filter((d) => d.id !== id);
         m.buildHistory = [
           ...m.buildHistory,
-          { kind: key.kind, stage: key.stage, modelSha256: key.modelSha256, precision: key.precision, shapeProfile: key.shapeProfile, gpuName: key.gpuName, buildMs, at: now },
+          {
+            kind: key.kind, stage: key.stage, modelSha256: key.modelSha256, precision: key.precision, shapeProfile: key.shapeProfile, gpuName: key.gpuName, buildMs, at: now,
+            ...(rebuiltBecause ? { rebuiltBecause } : {}),
+          },
         ].slice(-MAX_HISTORY);
         await this.#evict(m, new Set([id]));
         await this.#writeManifest(m);
@@ -421,7 +512,8 @@ export class EngineCache {
   /**
    * Removes entries made for another environment: any of the given environment fields differs (ONNX
    * Runtime upgraded, new driver, other GPU …), or the model hash is not among `modelSha256s`.
-   * Fields left undefined are not compared. Returns the removed ids.
+   * Fields left undefined are not compared. Entries filed under a retired kind (isRetired) go too.
+   * Returns the removed ids.
    */
   async purgeStale(current: Partial<Pick<CacheKey, (typeof ENV_FIELDS)[number]>> & { modelSha256s?: string[] }): Promise<string[]> {
     return this.#withManifestLock(async () => {
@@ -435,8 +527,9 @@ export class EngineCache {
           return e.key[f] !== current[f];
         });
         const modelGone = current.modelSha256s ? !current.modelSha256s.includes(e.key.modelSha256) : false;
-        if (envMismatch || modelGone) removed.push(e.id);
-        return !(envMismatch || modelGone);
+        const stale = envMismatch || modelGone || isRetired(e.key);
+        if (stale) removed.push(e.id);
+        return !stale;
       });
       for (const id of removed) {
         this.#log(`Engine cache: purging stale entry ${id}`);

@@ -599,6 +599,8 @@ export interface Fp16ModelResult {
   cached: boolean;
   entryId: string;
   report: Fp16Report | null;
+  /** Set when a cached conversion was found damaged (wrong size or sha256) and converted again: what was wrong. */
+  rebuiltBecause?: string;
 }
 
 export const FP16_MODEL_FILE = 'model.fp16.onnx';
@@ -621,7 +623,8 @@ export function fp16CacheKey(modelSha256: string, options: Fp16Options = {}, sta
 
 /**
  * The FP16 version of `modelPath`, converted once and kept in `cache` (keyed by the model's content hash
- * + converter version + options). Another process converting the same model is waited for.
+ * + converter version + options). Another process converting the same model is waited for. The cache
+ * checks the file's size and sha256 on every lookup: a damaged conversion is converted again.
  */
 export async function getFp16Model(
   modelPath: string,
@@ -643,7 +646,7 @@ export async function getFp16Model(
         await writeFile(path.join(dir, FP16_MODEL_FILE), converted.model);
         return { buildMs: Math.round(performance.now() - t0), meta: { report: converted.report, source: path.basename(modelPath) } };
       });
-      return { path: path.join(entry.dir, FP16_MODEL_FILE), cached: false, entryId: entry.id, report };
+      return { path: path.join(entry.dir, FP16_MODEL_FILE), cached: false, entryId: entry.id, report, ...(entry.rebuiltBecause ? { rebuiltBecause: entry.rebuiltBecause } : {}) };
     } catch (e) {
       if (!(e instanceof LockBusyError) || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 250));

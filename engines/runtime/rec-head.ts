@@ -106,9 +106,9 @@ export function deriveRecHeadModel(bytes: Uint8Array): Uint8Array {
 
 export function recHeadCacheKey(sourceSha256: string, precision: 'fp32' | 'fp16'): CacheKey {
   return {
-    // The cache's kinds are "a model derived from the source file" and "a TensorRT engine"; the recipe
-    // tells this derivation apart from the FP16 conversion.
-    kind: 'fp16-model',
+    // Its own kind (earlier versions filed it as an 'fp16-model' with this recipe: such old entries are
+    // plain misses now, and EngineCache.purgeStale removes them).
+    kind: 'rec-head-model',
     stage: 'rec',
     modelSha256: sourceSha256,
     ortVersion: null,
@@ -125,24 +125,25 @@ export function recHeadCacheKey(sourceSha256: string, precision: 'fp32' | 'fp16'
 /**
  * The argmax-head version of `sourcePath` (the original rec model or its FP16 conversion), derived once
  * and kept in `cache` keyed by the source file's content hash (EngineCache.put writes into a temporary
- * folder renamed into place: atomic). Another process deriving the same model is waited for.
+ * folder renamed into place: atomic). Another process deriving the same model is waited for. A cached
+ * file found damaged (size or sha256) is derived again; `rebuiltBecause` then says what was wrong.
  */
 export async function getRecHeadModel(
   sourcePath: string,
   opts: { cache: EngineCache; precision?: 'fp32' | 'fp16'; waitMs?: number },
-): Promise<{ path: string; cached: boolean }> {
+): Promise<{ path: string; cached: boolean; entryId: string; rebuiltBecause?: string }> {
   const key = recHeadCacheKey(await sha256File(sourcePath), opts.precision ?? 'fp32');
   const deadline = Date.now() + (opts.waitMs ?? 120_000);
   for (;;) {
     const hit = await opts.cache.lookup(key);
-    if (hit) return { path: path.join(hit.dir, REC_HEAD_MODEL_FILE), cached: true };
+    if (hit) return { path: path.join(hit.dir, REC_HEAD_MODEL_FILE), cached: true, entryId: hit.id };
     try {
       const entry = await opts.cache.put(key, async (dir) => {
         const t0 = performance.now();
         await writeFile(path.join(dir, REC_HEAD_MODEL_FILE), deriveRecHeadModel(await readFile(sourcePath)));
         return { buildMs: Math.round(performance.now() - t0), meta: { source: path.basename(sourcePath), recipe: key.recipe } };
       });
-      return { path: path.join(entry.dir, REC_HEAD_MODEL_FILE), cached: false };
+      return { path: path.join(entry.dir, REC_HEAD_MODEL_FILE), cached: false, entryId: entry.id, ...(entry.rebuiltBecause ? { rebuiltBecause: entry.rebuiltBecause } : {}) };
     } catch (e) {
       if (!(e instanceof LockBusyError) || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 250));

@@ -229,6 +229,27 @@ function countOutputs(dir: string): number {
   return n;
 }
 
+/**
+ * --minutes for one run: calls `stop` once M minutes have passed (never without --minutes). `note` is then
+ * "stopped at M min" for the report; clear() when the run ends by itself.
+ */
+function runDeadline(stop: () => void): { readonly note: string | undefined; clear(): void } {
+  let note: string | undefined;
+  const timer =
+    minutes === undefined
+      ? undefined
+      : setTimeout(() => {
+          note = `stopped at ${minutes} min`;
+          stop();
+        }, minutes * 60_000);
+  return {
+    get note() {
+      return note;
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
 async function runCli(name: string, input: string, pages: number, isPdf: boolean): Promise<RunResult> {
   const outDir = path.join(workDir, `out-${name}`);
   const cliArgs = [cliJs, '--format', 'json', '--out', outDir, '--ep', ep, input];
@@ -248,16 +269,10 @@ async function runCli(name: string, input: string, pages: number, isPdf: boolean
     () => (isPdf ? null : countOutputs(outDir)),
   );
   sampler.start();
-  let stoppedAt: string | undefined;
-  const deadline =
-    minutes === undefined
-      ? undefined
-      : setTimeout(() => {
-          stoppedAt = `stopped at ${minutes} min`;
-          child.kill('SIGINT'); // the CLI finishes the current file's page and keeps finished outputs
-        }, minutes * 60_000);
+  // SIGINT: the CLI finishes the current file's page and keeps finished outputs.
+  const deadline = runDeadline(() => child.kill('SIGINT'));
   const exitCode: number | null = await new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  clearTimeout(deadline);
+  deadline.clear();
   sampler.stop();
   const elapsedS = (performance.now() - t0) / 1000;
   let done = isPdf ? 0 : countOutputs(outDir);
@@ -272,7 +287,7 @@ async function runCli(name: string, input: string, pages: number, isPdf: boolean
   // The CLI's own Ctrl-C notice (sent by --minutes) is not an error.
   const errors = stderr.split('\n').filter((l) => l.startsWith('lucid-ocr:') && !l.startsWith('lucid-ocr: interrupted')).length;
   if (errors) console.error(stderr.split('\n').slice(0, 10).join('\n'));
-  return { name, via: 'cli', input, pages: done, dpi: isPdf ? dpi : null, elapsedS, pagesPerS: done / elapsedS, exitCode, errors, samples: sampler.samples, loadAvgStart, loadAvgEnd: os.loadavg(), ...(stoppedAt ? { note: stoppedAt } : {}) };
+  return { name, via: 'cli', input, pages: done, dpi: isPdf ? dpi : null, elapsedS, pagesPerS: done / elapsedS, exitCode, errors, samples: sampler.samples, loadAvgStart, loadAvgEnd: os.loadavg(), ...(deadline.note ? { note: deadline.note } : {}) };
 }
 
 async function runWorker(name: string, inputs: string[], isPdf: boolean): Promise<RunResult> {
@@ -293,14 +308,7 @@ async function runWorker(name: string, inputs: string[], isPdf: boolean): Promis
   );
   sampler.start();
   const abort = new AbortController();
-  let stoppedAt: string | undefined;
-  const deadline =
-    minutes === undefined
-      ? undefined
-      : setTimeout(() => {
-          stoppedAt = `stopped at ${minutes} min`;
-          abort.abort();
-        }, minutes * 60_000);
+  const deadline = runDeadline(() => abort.abort());
   for (const input of inputs) {
     if (abort.signal.aborted) break;
     try {
@@ -311,12 +319,12 @@ async function runWorker(name: string, inputs: string[], isPdf: boolean): Promis
       console.error(`soak: ${input}: ${(e as Error).message}`);
     }
   }
-  clearTimeout(deadline);
+  deadline.clear();
   sampler.sample();
   sampler.stop();
   const elapsedS = (performance.now() - t0) / 1000;
   await host.dispose();
-  return { name, via: 'worker', input: inputs.length === 1 ? inputs[0]! : `${inputs.length} files`, pages: done, dpi: isPdf ? dpi : null, elapsedS, pagesPerS: done / elapsedS, exitCode: null, errors, samples: sampler.samples, loadAvgStart, loadAvgEnd: os.loadavg(), note: `worker RSS only${stoppedAt ? `; ${stoppedAt}` : ''}` };
+  return { name, via: 'worker', input: inputs.length === 1 ? inputs[0]! : `${inputs.length} files`, pages: done, dpi: isPdf ? dpi : null, elapsedS, pagesPerS: done / elapsedS, exitCode: null, errors, samples: sampler.samples, loadAvgStart, loadAvgEnd: os.loadavg(), note: `worker RSS only${deadline.note ? `; ${deadline.note}` : ''}` };
 }
 
 function listFiles(dir: string): string[] {

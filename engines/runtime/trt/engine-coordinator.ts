@@ -159,7 +159,7 @@ export class TrtEngineCoordinator {
   }
 }
 
-/** The rebuild action: drop cached TensorRT engines and FP16 conversions (build history stays for estimates). */
+/** The rebuild action: drop every cached derived model (TensorRT engines, FP16 conversions, argmax-head rec models); build history stays for estimates. */
 export async function invalidateEngineCaches(cacheDir: string): Promise<number> {
   return new EngineCache({ rootDir: cacheDir }).invalidateAll();
 }

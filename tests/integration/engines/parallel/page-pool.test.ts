@@ -1,4 +1,6 @@
 // The page pool on the CPU EP with real ONNX Runtime sessions, a real 3-page scanned PDF and real worker threads.
+// One pool serves every case: 3 threads requested, the third given a broken det model so that it cannot start
+// (the report of that is one case), the other two doing the OCR.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -6,25 +8,41 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PDFDocument } from 'pdf-lib';
-import { createPooledPipeline, defaultConcurrency, resolveConcurrency, type PooledOcrPipeline } from '../../../../engines/parallel/page-pool.js';
+import { toJson } from '../../../../engines/export/to-json.js';
+import { createPooledPipeline, defaultConcurrency, describeThreads, resolveConcurrency, type PooledOcrPipeline } from '../../../../engines/parallel/page-pool.js';
 import { createOcrPipeline } from '../../../../engines/pipeline.js';
+import { MODEL_FILES, resolveModelPaths } from '../../../../engines/runtime/models.js';
 import type { Page, PageFailure } from '../../../../engines/types.js';
+import { validate } from '../../../unit/engines/export/json-schema-subset.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/pdf');
+const schema = JSON.parse(fs.readFileSync(new URL('../../../../engines/export/schema/document.v1.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 // Low enough to keep the file fast on a 2-core box, high enough for real text on every page.
 const DPI = 80;
+// Each page is a band of one scan (about 8 lines of print) rather than the whole page (60-80 lines): the
+// pool's behaviour does not depend on how much text a page holds, and the file runs several times faster.
+const BAND_HEIGHT_PT = 160;
 let pdf: string;
 let texts: string[];
+let brokenModelDir: string;
 
 before(async () => {
   const out = await PDFDocument.create();
   for (const f of ['zsh-p40-scan.pdf', 'debref-p33-scan.pdf', 'gnuplot-p22-scan.pdf']) {
     const src = await PDFDocument.load(fs.readFileSync(path.join(fixtures, f)));
-    const [p] = await out.copyPages(src, [0]);
-    out.addPage(p!);
+    const scan = await out.embedPage(src.getPage(0));
+    // The band that starts 15 % below the top of the scan (below its running header).
+    out.addPage([scan.width, BAND_HEIGHT_PT]).drawPage(scan, { x: 0, y: -(scan.height * 0.85 - BAND_HEIGHT_PT) });
   }
-  pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-pool-')), 'three-scans.pdf');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-pool-'));
+  pdf = path.join(dir, 'three-scans.pdf');
   fs.writeFileSync(pdf, await out.save());
+  // A model folder whose det model is cut short (a download that stopped), the rest intact.
+  const models = resolveModelPaths();
+  brokenModelDir = path.join(dir, 'broken-models');
+  fs.mkdirSync(brokenModelDir);
+  for (const stage of ['cls', 'rec', 'dict'] as const) fs.symlinkSync(models[stage], path.join(brokenModelDir, MODEL_FILES[stage]));
+  fs.writeFileSync(path.join(brokenModelDir, MODEL_FILES.det), fs.readFileSync(models.det).subarray(0, 64 * 1024));
   const single = await createOcrPipeline({ ep: 'cpu', concurrency: 1 });
   try {
     texts = (await single.recognizeFile(pdf, { dpi: DPI })).pages.map((p) => p.text);
@@ -32,20 +50,46 @@ before(async () => {
     await single.dispose();
   }
   assert.equal(texts.length, 3);
-  for (const t of texts) assert.ok(t.length > 100, 'every page has real text');
+  for (const t of texts) assert.ok(t.length > 100, `every page has real text: ${JSON.stringify(t)}`);
 });
 
 after(async () => {
   fs.rmSync(path.dirname(pdf), { recursive: true, force: true });
 });
 
-describe('page pool, concurrency 2', () => {
+describe('page pool, 3 threads requested, the third cannot start', () => {
   let pool: PooledOcrPipeline;
+  const logs: string[] = [];
   before(async () => {
-    pool = await createPooledPipeline({ ep: 'cpu', concurrency: 2 });
-    assert.equal(pool.concurrency, 2);
+    pool = await createPooledPipeline({
+      ep: 'cpu',
+      concurrency: 3,
+      log: (m) => logs.push(m),
+      threadOptionsForTest: { thread: 2, options: { modelDir: brokenModelDir } },
+    });
+    assert.equal(pool.concurrency, 3);
+    // Pages are served from the first thread's start; the others are still loading.
+    const early = pool.info().threads!;
+    assert.equal(early.requested, 3);
+    assert.ok(early.started >= 1);
   });
   after(() => pool.dispose());
+
+  test('the thread that could not start is logged and reported in info() and in each document, with its reason', async () => {
+    await pool.whenAllStarted();
+    const threads = pool.info().threads!;
+    assert.equal(threads.requested, 3);
+    assert.equal(threads.started, 2);
+    assert.equal(threads.failed.length, 1);
+    assert.equal(threads.failed[0]!.thread, 2);
+    assert.match(threads.failed[0]!.reason, /^MODEL_LOAD_FAILED: Could not load the det model \(.*broken-models.*\) with any execution provider: cpu: failed to load: \S/);
+    assert.equal(logs.length, 1, logs.join('\n'));
+    assert.match(logs[0]!, /^OCR thread 3 of 3 could not start \(MODEL_LOAD_FAILED: Could not load the det model .*\); 2 thread\(s\) carry on\.$/);
+    assert.match(describeThreads(threads), /^3 threads requested, 2 started; thread 3 could not start: MODEL_LOAD_FAILED: Could not load the det model/);
+    // info() hands out a copy: a caller cannot change the pool's record.
+    threads.failed.length = 0;
+    assert.equal(pool.info().threads!.failed.length, 1);
+  });
 
   test('gives the same page texts as one pipeline, handed over in page order', async () => {
     const seen: number[] = [];
@@ -57,6 +101,9 @@ describe('page pool, concurrency 2', () => {
     assert.equal(doc.source.pageCount, 3);
     assert.equal(doc.pages[0]!.source, 'pdf-render');
     assert.equal(pool.info().providers.length, 3);
+    // The document says which threads made it (all had started: the case above waited), and its JSON export stays valid.
+    assert.deepEqual(doc.engine.threads, { requested: 3, started: 2, failed: pool.info().threads!.failed });
+    assert.deepEqual(validate(schema, JSON.parse(toJson(doc))), []);
   });
 
   test('pages in the asked order, out-of-range pages as failures in their place; keepPages false keeps none', async () => {
@@ -100,6 +147,9 @@ describe('page pool, concurrency 2', () => {
     // A new thread took the dead one's place (the hook fires once): page 1 now reads fine.
     const again = await pool.recognizeFile(pdf, { dpi: DPI, pages: [1] });
     assert.deepEqual(again.pages.map((p) => p.text), [texts[1]]);
+    // A crash that was replaced is not a thread that failed to start.
+    assert.equal(pool.info().threads!.started, 2);
+    assert.equal(pool.info().threads!.failed.length, 1);
   });
 });
 
@@ -111,4 +161,13 @@ test('default concurrency: 1 on the CPU EP, min(8, cores/2) on a GPU; explicit v
   assert.equal(await resolveConcurrency({ ep: 'cpu' }), 1);
   assert.equal(await resolveConcurrency({ ep: 'cuda', concurrency: 3 }), 3);
   await assert.rejects(resolveConcurrency({ concurrency: 0 }), /concurrency must be an integer/);
+});
+
+test('describeThreads: requested, started, still starting, and each failure numbered from 1', () => {
+  assert.equal(describeThreads(undefined), '');
+  assert.equal(describeThreads({ requested: 8, started: 8, failed: [] }), '8 threads requested, 8 started');
+  assert.equal(
+    describeThreads({ requested: 8, started: 3, failed: [{ thread: 5, reason: 'MODEL_LOAD_FAILED: no GPU memory' }] }),
+    '8 threads requested, 3 started, 4 still starting; thread 6 could not start: MODEL_LOAD_FAILED: no GPU memory',
+  );
 });

@@ -1,11 +1,15 @@
-// A damaged FP16 model in the engine cache (issue 5): a truncated file is detected and rebuilt; a file of
-// the right size with garbage in it fails to load with a clear reason and the stage falls back to the
-// next candidate (FP32), with the reason recorded: never a crash. Real conversion, real ORT CPU sessions.
+// A damaged FP16 model in the engine cache (issue 5): a truncated file and a file of the right size with
+// other bytes in its weights are detected (size, sha256) and rebuilt; a file that passes the checks yet
+// cannot be loaded (an entry from before hashes were kept, garbage in its header) fails with a clear reason
+// and the stage falls back to the next candidate (FP32), with the reason recorded: never a crash. Real
+// conversion, real ORT CPU sessions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, writeSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, writeSync, rmSync, statSync, truncateSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import ort from 'onnxruntime-node';
 import { OcrError } from '../../../../engines/errors.js';
 import { EngineCache } from '../../../../engines/runtime/engine-cache.js';
 import type { PlannedProvider } from '../../../../engines/runtime/execution-providers.js';
@@ -46,10 +50,50 @@ describe('damaged FP16 cache entries', { timeout: 120_000 }, () => {
     assert.equal(statSync(again.path).size, fullBytes);
   });
 
-  test('a same-size FP16 model with a garbage header fails to load with a reason, and the stage falls back to FP32', async () => {
+  test('bytes flipped inside the weights (same size, still loadable) are caught by the sha256 check and the model is rebuilt', async () => {
     const logs: string[] = [];
-    const cache = new EngineCache({ rootDir: path.join(tmp, 'garbage'), log: (m) => logs.push(m) });
+    const cacheDir = path.join(tmp, 'flipped');
+    const cache = new EngineCache({ rootDir: cacheDir, log: (m) => logs.push(m) });
+    const first = await getFp16Model(models.cls, { cache, stage: 'cls' });
+    const good = readFileSync(first.path);
+    // Invert 64 bytes in the middle of the file: fp16 weight data in this model (most of its bytes).
+    const at = Math.floor(good.length / 2);
+    const fd = openSync(first.path, 'r+');
+    writeSync(fd, Buffer.from(good.subarray(at, at + 64).map((b) => b ^ 0xff)), 0, 64, at);
+    closeSync(fd);
+    assert.equal(statSync(first.path).size, good.length, 'the size check cannot see it');
+    // ONNX Runtime cannot see it either: the damaged model loads (it would compute with wrong weights).
+    const silent = await ort.InferenceSession.create(first.path, { executionProviders: ['cpu'] });
+    await silent.release();
+
+    const session = await createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU], cache, log: (m) => logs.push(m) });
+    try {
+      assert.equal(session.provider.precision, 'fp16');
+      assert.deepEqual(session.provider.fallbacks, []);
+    } finally {
+      await session.dispose();
+    }
+    assert.match(logs.join('\n'), /fp16-model entry [0-9a-f]{24} \(cls\) is damaged \(model\.fp16\.onnx has the right size but other content: sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); it will be rebuilt/);
+    const again = await getFp16Model(models.cls, { cache, stage: 'cls' });
+    assert.equal(again.cached, true, 'the rebuilt entry is cached again');
+    assert.ok(readFileSync(again.path).equals(good), 'the rebuilt file is the original conversion, byte for byte');
+    const manifest = JSON.parse(readFileSync(path.join(cacheDir, 'manifest.json'), 'utf8'));
+    const entry = manifest.entries.find((e: { id: string }) => e.id === again.entryId);
+    assert.match(entry.rebuiltBecause, /model\.fp16\.onnx has the right size but other content/, 'the manifest says why it was rebuilt');
+    assert.equal(entry.files[0].sha256, createHash('sha256').update(good).digest('hex'));
+  });
+
+  test('an entry from before hashes were kept, with a garbage header, fails to load with a reason, and the stage falls back to FP32', async () => {
+    const logs: string[] = [];
+    const cacheDir = path.join(tmp, 'garbage');
+    const cache = new EngineCache({ rootDir: cacheDir, log: (m) => logs.push(m) });
     const entry = await getFp16Model(models.cls, { cache, stage: 'cls' });
+    // As the previous version wrote it: sizes only, so only loading the model can find the damage.
+    for (const file of [path.join(cacheDir, 'manifest.json'), path.join(path.dirname(entry.path), 'entry.json')]) {
+      const j = JSON.parse(readFileSync(file, 'utf8'));
+      for (const e of j.entries ?? [j]) for (const f of e.files) delete f.sha256;
+      writeFileSync(file, JSON.stringify(j));
+    }
     const size = statSync(entry.path).size;
     // Overwrite the start (ModelProto's header fields) in place: the size check cannot see it.
     const fd = openSync(entry.path, 'r+');

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
@@ -9,8 +10,8 @@ import { EngineCache } from '../../../../engines/runtime/engine-cache.js';
 import type { PlannedProvider } from '../../../../engines/runtime/execution-providers.js';
 import { convertModelToFp16 } from '../../../../engines/runtime/fp16.js';
 import { resolveModelPaths } from '../../../../engines/runtime/models.js';
-import { decodeModel } from '../../../../engines/runtime/onnx-model.js';
-import { REC_HEAD_CHANNELS, deriveRecHeadModel, getRecHeadModel } from '../../../../engines/runtime/rec-head.js';
+import { decodeModel, sha256File } from '../../../../engines/runtime/onnx-model.js';
+import { REC_HEAD_CHANNELS, deriveRecHeadModel, getRecHeadModel, recHeadCacheKey } from '../../../../engines/runtime/rec-head.js';
 import { OrtSession, createSession } from '../../../../engines/runtime/session.js';
 import type { OcrSession } from '../../../../engines/stages.js';
 import type { RgbImage } from '../../../../engines/types.js';
@@ -98,6 +99,31 @@ describe('rec argmax head (real PP-OCRv4 rec on ORT CPU)', () => {
     assert.equal(second.path, first.path);
     assert.ok(existsSync(first.path));
     assert.match(first.path, /entries\/[0-9a-f]{24}\/model\.rec-head\.onnx$/);
+    const [entry] = await cache.list();
+    assert.equal(entry!.key.kind, 'rec-head-model', 'filed under its own kind');
+    assert.equal(entry!.files[0]!.sha256, createHash('sha256').update(readFileSync(first.path)).digest('hex'));
+  });
+
+  test('a damaged cached head model (same size) is derived again, with the reason; an entry of the old kind is a miss that purgeStale removes', async () => {
+    const logs: string[] = [];
+    const cache = new EngineCache({ rootDir: path.join(tmp, 'cache-damage'), log: (m) => logs.push(m) });
+    const first = await getRecHeadModel(models.rec, { cache });
+    const good = readFileSync(first.path);
+    const fd = openSync(first.path, 'r+');
+    writeSync(fd, Buffer.alloc(16, 0x5a), 0, 16, Math.floor(good.length / 2));
+    closeSync(fd);
+    const again = await getRecHeadModel(models.rec, { cache });
+    assert.equal(again.cached, false);
+    assert.match(again.rebuiltBecause ?? '', /model\.rec-head\.onnx has the right size but other content/);
+    assert.match(logs.join('\n'), /rec-head-model entry [0-9a-f]{24} \(rec\) is damaged/);
+    assert.ok(readFileSync(again.path).equals(good));
+
+    // What an earlier version left: the same model filed as an 'fp16-model' with the head's recipe.
+    const oldKey = { ...recHeadCacheKey(await sha256File(models.rec), 'fp32'), kind: 'fp16-model' as const };
+    const old = await cache.put(oldKey, async (dir) => writeFileSync(path.join(dir, 'model.rec-head.onnx'), good));
+    assert.equal((await getRecHeadModel(models.rec, { cache })).path, again.path, 'the old-kind entry is never used');
+    assert.deepEqual(await cache.purgeStale({}), [old.id]);
+    assert.equal((await cache.list()).length, 1);
   });
 
   test('createSession({ recHead }) loads the headed model from the cache', async () => {

@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EngineCache, LockBusyError, cacheKeyId, type CacheKey } from '../../../../engines/runtime/engine-cache.js';
+import { CACHE_ENTRY_KINDS, EngineCache, LockBusyError, cacheKeyId, type CacheKey } from '../../../../engines/runtime/engine-cache.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cacheModule = path.resolve(here, '../../../../engines/runtime/engine-cache.ts');
@@ -40,6 +41,8 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
 /** A producer that writes `bytes` bytes of engine and a wrapper. */
 const produce = (bytes: number, extra: Record<string, unknown> = {}) => async (dir: string) => {
   await writeFile(path.join(dir, 'model.engine'), Buffer.alloc(bytes, 1));
@@ -61,6 +64,7 @@ describe('keys', () => {
       { shapeProfile: 'x:1x3x32x32/1x3x640x640/1x3x960x960' },
       { recipe: 'trtexec-ffffffffffff' },
       { kind: 'fp16-model' },
+      { kind: 'rec-head-model' },
     ];
     const ids = new Set(changes.map((c) => cacheKeyId(key(c))));
     assert.equal(ids.size, changes.length);
@@ -73,7 +77,10 @@ describe('put / lookup / invalidation', () => {
   test('a put entry is found with its files; a lookup with any other key part misses', async () => {
     const cache = new EngineCache({ rootDir: freshDir() });
     const e = await cache.put(key(), produce(1000));
-    assert.deepEqual(e.files, [{ name: 'model.engine', bytes: 1000 }, { name: 'model_ctx.onnx', bytes: 3 }]);
+    assert.deepEqual(e.files, [
+      { name: 'model.engine', bytes: 1000, sha256: sha256(Buffer.alloc(1000, 1)) },
+      { name: 'model_ctx.onnx', bytes: 3, sha256: sha256('ctx') },
+    ]);
     assert.equal(e.totalBytes, 1003);
     assert.equal(e.buildMs, 1234);
     const hit = await cache.lookup(key());
@@ -152,6 +159,82 @@ describe('damage and corruption', () => {
     assert.match(logs.join('\n'), /damaged \(model\.engine is 10 bytes, expected 2000\)/);
     assert.ok(!existsSync(e.dir));
     assert.ok(await cache.put(key(), produce(2000)));
+  });
+
+  test('a file changed in place (same size, other bytes) is caught by its sha256: dropped, and the rebuild says why', async () => {
+    const logs: string[] = [];
+    const dir = freshDir();
+    const cache = new EngineCache({ rootDir: dir, log: (m) => logs.push(m) });
+    const e = await cache.put(key(), produce(2000));
+    const file = path.join(e.dir, 'model.engine');
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from([0x02, 0x03]), 0, 2, 1000); // two bytes in the middle: no size check can see it
+    closeSync(fd);
+    assert.equal(statSync(file).size, 2000);
+
+    assert.equal(await cache.lookup(key()), null);
+    const log = logs.join('\n');
+    assert.match(log, /trt-engine entry [0-9a-f]{24} \(det\) is damaged \(model\.engine has the right size but other content: sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); it will be rebuilt/);
+    assert.ok(!existsSync(e.dir));
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.dropped.length, 1);
+    assert.equal(manifest.dropped[0].id, e.id);
+    assert.match(manifest.dropped[0].reason, /right size but other content/);
+
+    const rebuilt = await cache.put(key(), produce(2000));
+    assert.match(rebuilt.rebuiltBecause ?? '', /model\.engine has the right size but other content/);
+    const after = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    assert.deepEqual(after.dropped, [], 'the note is consumed by the rebuild');
+    assert.match(after.buildHistory.at(-1).rebuiltBecause, /other content/);
+    assert.equal((await cache.lookup(key()))?.id, e.id, 'the rebuilt entry passes the check');
+  });
+
+  test('an entry from before hashes were kept is accepted on its sizes, gets its hashes recorded, and is checked from then on', async () => {
+    const logs: string[] = [];
+    const dir = freshDir();
+    const cache = new EngineCache({ rootDir: dir, log: (m) => logs.push(m) });
+    const e = await cache.put(key(), produce(300));
+    // What the previous version wrote: files with name and size only, in the manifest and in entry.json.
+    const strip = async (p: string, list: (x: any) => any[]) => {
+      const j = JSON.parse(await readFile(p, 'utf8'));
+      for (const en of list(j)) for (const f of en.files) delete f.sha256;
+      await writeFile(p, JSON.stringify(j));
+    };
+    await strip(path.join(dir, 'manifest.json'), (m) => m.entries);
+    await strip(path.join(e.dir, 'entry.json'), (en) => [en]);
+
+    const hit = await cache.lookup(key());
+    assert.equal(hit?.id, e.id);
+    assert.match(logs.join('\n'), /predates content hashes; accepted on its sizes and its sha256 recorded/);
+    const want = sha256(Buffer.alloc(300, 1));
+    assert.equal(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')).entries[0].files[0].sha256, want);
+    assert.equal(JSON.parse(await readFile(path.join(e.dir, 'entry.json'), 'utf8')).files[0].sha256, want, 'entry.json too (index rebuilds keep it)');
+
+    await writeFile(path.join(e.dir, 'model.engine'), Buffer.alloc(300, 7));
+    assert.equal(await cache.lookup(key()), null, 'from now on same-size damage is caught');
+    assert.match(logs.join('\n'), /model\.engine has the right size but other content/);
+  });
+
+  test('an old manifest whose rec argmax-head model is filed as an fp16-model loads; that entry is a miss and purgeStale removes it', async () => {
+    const dir = freshDir();
+    const oldKey = key({ kind: 'fp16-model', stage: 'rec', ortVersion: null, trtVersion: null, gpuName: null, computeCapability: null, driverVersion: null, shapeProfile: 'dynamic', recipe: 'rec-argmax-head-1' });
+    const id = cacheKeyId(oldKey);
+    // Written by hand as the previous version laid it out: no sha256, no `dropped`.
+    const entry = { id, key: oldKey, files: [{ name: 'model.rec-head.onnx', bytes: 4 }], totalBytes: 4, createdAt: '2026-01-01T00:00:00.000Z', lastUsedAt: '2026-01-01T00:00:00.000Z', buildMs: 5, validation: null };
+    await mkdir(path.join(dir, 'entries', id), { recursive: true });
+    await writeFile(path.join(dir, 'entries', id, 'model.rec-head.onnx'), 'onnx');
+    await writeFile(path.join(dir, 'entries', id, 'entry.json'), JSON.stringify(entry));
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ schema: 'lucid-ocr/engine-cache', version: 1, entries: [entry], buildHistory: [] }));
+
+    const logs: string[] = [];
+    const cache = new EngineCache({ rootDir: dir, log: (m) => logs.push(m) });
+    assert.deepEqual((await cache.list()).map((e) => e.id), [id], 'the old manifest is used as it is');
+    assert.equal(await cache.lookup({ ...oldKey, kind: 'rec-head-model' }), null);
+    assert.deepEqual(await cache.purgeStale({}), [id]);
+    assert.deepEqual(await cache.list(), []);
+    assert.ok(!existsSync(path.join(dir, 'entries', id)));
+    assert.deepEqual(logs.filter((l) => /manifest|dropping/.test(l)), [], 'no recovery was needed');
+    assert.deepEqual([...CACHE_ENTRY_KINDS].sort(), ['fp16-model', 'rec-head-model', 'trt-engine']);
   });
 });
 
