@@ -17,6 +17,7 @@ import { OcrError, toOcrError } from '../../engines/errors.js';
 import { toJson } from '../../engines/export/to-json.js';
 import { toText } from '../../engines/export/to-text.js';
 import { DEFAULT_PDF_DPI, MAX_PDF_DPI, MIN_PDF_DPI } from '../../engines/input/types.js';
+import { describeThreads } from '../../engines/parallel/page-pool.js';
 import type { EngineInfo, EpPreference, OcrDocument, Page, PageFailure, Precision, SerializedOcrError, StageProvider } from '../../engines/types.js';
 import { LockBusyError, acquireLock } from '../../engines/runtime/fs-atomic.js';
 import { describeFsError, writeFileAtomic } from '../main/atomic-write.js';
@@ -535,6 +536,8 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
 
       if (opts.verbose) {
         logLine(`lucid-ocr: ${shown}: ${doc.pages.length} page(s) in ${fmtMs(performance.now() - t0)}${doc.failures.length ? `, ${doc.failures.length} failed` : ''}; ${describeProviders(doc.engine.providers)}`);
+        const threads = describeThreads(doc.engine.threads);
+        if (threads) logLine(`  ${threads}`);
         for (const l of pageLines) logLine(l);
       }
 
