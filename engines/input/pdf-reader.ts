@@ -6,6 +6,9 @@
  *
  * One page at a time: pages are loaded on demand, rendered, converted, and their resources dropped
  * (page.cleanup()) before the next; a 500-page PDF is never held rendered whole.
+ *
+ * Scanned pages (one image covering the page, maybe under an invisible text layer) skip pdf.js drawing:
+ * pdf-scan-image.ts decodes the image natively and resamples it to the same pixel grid (PageImage.renderPath).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -14,7 +17,9 @@ import { createCanvas } from '@napi-rs/canvas';
 import type { PDFDocumentProxy, PDFPageProxy, RenderParameters } from 'pdfjs-dist/types/src/display/api.js';
 import { OcrError, isOcrError } from '../errors.js';
 import type { RgbImage } from '../types.js';
-import { extractTextLayer, pageGeometry } from './text-layer.js';
+import { PdfObjectReader, PdfUnsupported } from './pdf-objects.js';
+import { analyseScanPage, renderScanImage } from './pdf-scan-image.js';
+import { extractTextLayer, pageGeometry, type PageGeometry } from './text-layer.js';
 import {
   DEFAULT_MAX_PAGES,
   DEFAULT_MAX_PIXELS,
@@ -54,6 +59,11 @@ export function pdfjsAssetDirs(): { standardFontDataUrl: string; cMapUrl: string
 export interface PdfLimits {
   maxPages?: number;
   maxPixels?: number;
+  /**
+   * Decode single-image scanned pages directly instead of drawing them with pdf.js (default true). Costs one
+   * reference to `bytes` for as long as the document is open (no copy).
+   */
+  scanImageFastPath?: boolean;
 }
 
 export interface OpenedPdf {
@@ -82,6 +92,7 @@ function openFailure(e: unknown, name: string): OcrError {
 export async function openPdf(bytes: Uint8Array, name: string, limits: PdfLimits = {}): Promise<OpenedPdf> {
   const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES;
   const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const fastPath = limits.scanImageFastPath ?? true;
   const pdfjs = await loadPdfjs();
   let doc: PDFDocumentProxy;
   try {
@@ -121,6 +132,21 @@ export async function openPdf(bytes: Uint8Array, name: string, limits: PdfLimits
     return run;
   };
   let closed = false;
+  // Our own object reader for the fast path, opened on first use; a file it cannot read is left to pdf.js.
+  // It reads the caller's bytes in place (pdf.js has its own copy), so they stay referenced while open.
+  let source: Uint8Array | null = fastPath ? bytes : null;
+  let objects: PdfObjectReader | string = 'the image fast path is turned off';
+  const scanReader = (): PdfObjectReader | string => {
+    if (source) {
+      try {
+        objects = PdfObjectReader.open(source);
+      } catch (e) {
+        objects = `the file structure is not one the fast path reads (${(e as Error)?.message ?? e})`;
+      }
+      source = null;
+    }
+    return objects;
+  };
 
   const withPage = <T>(index: number, fn: (page: PDFPageProxy) => Promise<T>): Promise<T> =>
     serial(async () => {
@@ -147,18 +173,26 @@ export async function openPdf(bytes: Uint8Array, name: string, limits: PdfLimits
 
   return {
     pageCount,
-    renderPage: (index, dpi = DEFAULT_PDF_DPI) => withPage(index, (page) => renderPdfPage(page, checkDpi(dpi, name), maxPixels, name)),
+    renderPage: (index, dpi = DEFAULT_PDF_DPI) => withPage(index, (page) => renderPdfPage(page, checkDpi(dpi, name), maxPixels, name, scanReader)),
     textLayer: (index, dpi = DEFAULT_PDF_DPI) => withPage(index, (page) => extractTextLayer(page, checkDpi(dpi, name))),
     close: () =>
       serial(async () => {
         if (closed) return;
         closed = true;
+        source = null;
+        objects = 'the document is closed';
         await doc.destroy();
       }),
   };
 }
 
-async function renderPdfPage(page: PDFPageProxy, requestedDpi: number, maxPixels: number, name: string): Promise<PageImage> {
+async function renderPdfPage(
+  page: PDFPageProxy,
+  requestedDpi: number,
+  maxPixels: number,
+  name: string,
+  scanReader: () => PdfObjectReader | string,
+): Promise<PageImage> {
   const t0 = performance.now();
   const warnings: string[] = [];
   let dpi = requestedDpi;
@@ -178,6 +212,11 @@ async function renderPdfPage(page: PDFPageProxy, requestedDpi: number, maxPixels
     );
   }
   const { width, height } = geometry;
+  const sizePt = { width: geometry.widthPt, height: geometry.heightPt };
+  const scan = await scanImageFastPath(page, geometry, scanReader);
+  if (typeof scan !== 'string') {
+    return { image: scan, dpi, sizePt, decodeMs: performance.now() - t0, warnings, renderPath: 'image' };
+  }
   // Scale per axis so the viewport lands exactly on the rounded pixel grid (text-layer quads use the same).
   const viewport = page.getViewport({ scale: dpi / 72 });
   const transform = [width / viewport.width, 0, 0, height / viewport.height, 0, 0];
@@ -191,17 +230,30 @@ async function renderPdfPage(page: PDFPageProxy, requestedDpi: number, maxPixels
       background: 'rgb(255,255,255)',
     }).promise;
     const image = await rgbaToRgb(canvas.data(), width, height);
-    return {
-      image,
-      dpi,
-      sizePt: { width: geometry.widthPt, height: geometry.heightPt },
-      decodeMs: performance.now() - t0,
-      warnings,
-    };
+    return { image, dpi, sizePt, decodeMs: performance.now() - t0, warnings, renderPath: 'render', renderPathReason: scan };
   } finally {
     // Release the native pixel memory now rather than at the next GC.
     canvas.width = 0;
     canvas.height = 0;
+  }
+}
+
+/**
+ * The page as its one scanned image, or the reason it is not one. Any failure (including a decode error)
+ * means "render with pdf.js": the fast path must never give a different page than pdf.js would.
+ */
+async function scanImageFastPath(page: PDFPageProxy, geometry: PageGeometry, scanReader: () => PdfObjectReader | string): Promise<RgbImage | string> {
+  const reader = scanReader();
+  if (typeof reader === 'string') return reader;
+  const ref = page.ref;
+  if (!ref) return 'pdf.js gives no page reference';
+  const info = { view: page.view, rotate: page.rotate, pageToPixel: geometry.pageToPixel, widthPx: geometry.width, heightPx: geometry.height };
+  try {
+    const plan = analyseScanPage(reader, ref, info);
+    if ('reason' in plan) return plan.reason;
+    return await renderScanImage(plan, geometry.width, geometry.height);
+  } catch (e) {
+    return e instanceof PdfUnsupported ? e.message : `fast path failed (${(e as Error)?.message ?? e})`;
   }
 }
 

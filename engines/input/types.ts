@@ -63,6 +63,13 @@ export interface PageImage {
   decodeMs: number;
   /** Non-fatal problems, as full sentences naming the file (truncated data, downscaling, …). */
   warnings: string[];
+  /**
+   * PDF only: how the page image was made. 'image': the page is one scanned image, decoded and resampled
+   * directly (pdf-scan-image.ts); 'render': drawn by pdf.js.
+   */
+  renderPath?: 'image' | 'render';
+  /** PDF, renderPath 'render': why the image fast path did not apply (for benchmarks and logs). */
+  renderPathReason?: string;
 }
 
 export interface TextLayerWord {
