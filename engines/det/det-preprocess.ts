@@ -107,13 +107,38 @@ export function normalizeToTensor(
   const padR = padMode === 'white' ? DET_WHITE_BGR[2]! : 0;
   const w = Math.min(region.width, tensorW), h = Math.min(region.height, tensorH);
   const src = image.data;
+  // `lead` = index in src of its first 4-byte-aligned byte; words[k] holds src[lead + 4k … lead + 4k + 3].
+  const lead = (4 - (src.byteOffset & 3)) & 3;
+  const words = src.length >= lead + 12 ? new Uint32Array(src.buffer, src.byteOffset + lead, (src.length - lead) >> 2) : undefined;
+  const whiteB = lutB[255]!, whiteG = lutG[255]!, whiteR = lutR[255]!;
   for (let y = 0; y < h; y++) {
     let s = ((region.y + y) * image.width + region.x) * 3;
     let o = y * tensorW;
-    for (let x = 0; x < w; x++, s += 3, o++) {
+    const oEnd = o + w;
+    while (o < oEnd) {
+      // Paper: runs of white pixels (three all-ones words hold four of them) are filled, not looked up.
+      if (words !== undefined && ((s - lead) & 3) === 0) {
+        let k = (s - lead) >> 2;
+        let run = 0;
+        // (& gives a signed int32: all ones is −1.)
+        while (o + run + 4 <= oEnd && (words[k]! & words[k + 1]! & words[k + 2]!) === -1) {
+          run += 4;
+          k += 3;
+        }
+        if (run > 0) {
+          data.fill(whiteB, o, o + run);
+          data.fill(whiteG, planeSize + o, planeSize + o + run);
+          data.fill(whiteR, 2 * planeSize + o, 2 * planeSize + o + run);
+          o += run;
+          s += 3 * run;
+          continue;
+        }
+      }
       data[o] = lutB[src[s + 2]!]!;
       data[planeSize + o] = lutG[src[s + 1]!]!;
       data[2 * planeSize + o] = lutR[src[s]!]!;
+      o++;
+      s += 3;
     }
     if (w < tensorW) {
       const rowEnd = y * tensorW + tensorW;

@@ -1,5 +1,6 @@
 // Recognition preprocessing after PaddleOCR tools/infer/predict_rec.py (__call__ batching, resize_norm_img).
 import type { RgbImage } from '../types.js';
+import { MIN_PAPER_SPAN_PX, isMarkedGray, paperSpans, type PaperSpans } from '../image/gray.js';
 
 /** PP-OCRv3/v4 rec input height (rec_image_shape "3, 48, 320"). */
 export const REC_IMG_H_PX = 48;
@@ -235,11 +236,15 @@ export class TensorArena {
   }
 }
 
-/** Per-column tables of the bilinear kernel, grown on demand and reused. */
+/** Per-column tables of the bilinear kernel and two horizontally resampled source rows, grown on demand and reused. */
 export class ResizeScratch {
   x0 = new Int32Array(0);
   x1 = new Int32Array(0);
   wx = new Float32Array(0);
+  /** Two source rows resampled to the output width (interleaved channels): slots 0 and 1. */
+  rows = new Float64Array(0);
+  /** Per slot, the output columns [start, end) pairs where the row is blank paper (gray crops only). */
+  runs = new Int32Array(0);
 
   ensure(width: number): void {
     if (this.x0.length >= width) return;
@@ -248,6 +253,79 @@ export class ResizeScratch {
     this.x1 = new Int32Array(n);
     this.wx = new Float32Array(n);
   }
+
+  ensureRows(floats: number, runInts: number): void {
+    if (this.rows.length < floats) this.rows = new Float64Array(Math.max(floats, Math.ceil(this.rows.length * 1.5)));
+    if (this.runs.length < runInts) this.runs = new Int32Array(Math.max(runInts, Math.ceil(this.runs.length * 1.5)));
+  }
+}
+
+/** (v/255 − 0.5)/0.5 = v/127.5 − 1 for each 8-bit value, as the float32 the tensor stores. */
+const NORM_LUT = Float32Array.from({ length: 256 }, (_, v) => v / 127.5 - 1);
+const NORM_WHITE = NORM_LUT[255]!;
+
+/**
+ * Horizontal pass of one source row of an RGB crop: 3 values per output column, (s[x0]·(1 − f) + s[x1]·f) in
+ * doubles, exactly the first step of the bilinear formula. Records no paper runs (returns 0).
+ */
+function resampleRowRgb(data: Uint8Array, rowStart: number, dstW: number, x0: Int32Array, x1: Int32Array, wx: Float32Array, into: Float64Array, at: number): number {
+  for (let x = 0, o = at; x < dstW; x++, o += 3) {
+    const a = rowStart + x0[x]!, b = rowStart + x1[x]!;
+    const f = wx[x]!;
+    const g = 1 - f;
+    into[o] = data[a]! * g + data[b]! * f;
+    into[o + 1] = data[a + 1]! * g + data[b + 1]! * f;
+    into[o + 2] = data[a + 2]! * g + data[b + 2]! * f;
+  }
+  return 0;
+}
+
+/**
+ * Horizontal pass of source row `y` of a gray crop (a pixel's R byte is its value). Output columns whose two
+ * taps lie in one blank-paper span are exactly 255 (255·(1 − f) + 255·f: both products and their sum are
+ * exact in doubles) and are filled; their [start, end) pairs go to runs[runsAt…]. Returns the number of ints
+ * written there.
+ */
+function resampleRowGray(
+  data: Uint8Array,
+  rowStart: number,
+  dstW: number,
+  x0: Int32Array,
+  x1: Int32Array,
+  wx: Float32Array,
+  into: Float64Array,
+  at: number,
+  spans: PaperSpans | undefined,
+  y: number,
+  runs: Int32Array,
+  runsAt: number,
+): number {
+  let x = 0;
+  let n = 0;
+  if (spans !== undefined) {
+    const last = spans.rowStart[y + 1]!;
+    for (let k = spans.rowStart[y]!; k < last; k++) {
+      // Byte offsets (in the row) of the span's first and last pixel; x0/x1 never decrease along the row.
+      const lo = 3 * spans.pairs[2 * k]!, hi = 3 * (spans.pairs[2 * k + 1]! - 1);
+      for (; x < dstW && x0[x]! < lo; x++) {
+        const f = wx[x]!;
+        into[at + x] = data[rowStart + x0[x]!]! * (1 - f) + data[rowStart + x1[x]!]! * f;
+      }
+      let e = x;
+      while (e < dstW && x1[e]! <= hi) e++;
+      if (e - x >= MIN_PAPER_SPAN_PX) {
+        into.fill(255, at + x, at + e);
+        runs[runsAt + n++] = x;
+        runs[runsAt + n++] = e;
+        x = e;
+      }
+    }
+  }
+  for (; x < dstW; x++) {
+    const f = wx[x]!;
+    into[at + x] = data[rowStart + x0[x]!]! * (1 - f) + data[rowStart + x1[x]!]! * f;
+  }
+  return n;
 }
 
 /**
@@ -256,7 +334,11 @@ export class ResizeScratch {
  * (v/255 − 0.5)/0.5 into three BGR planes of `out`: plane c starts at offset + c·planeStride, rows are
  * rowStride floats apart. Columns dstW…rowStride−1 of each row are set to 0 (Paddle's padding value).
  * srcX0/srcWidth select a column range of `src` (the classifier's windows); edges clamp inside it.
- * One fused pass: no intermediate image, no per-pixel allocation.
+ * Each source row is resampled horizontally once and kept while neighbouring output rows need it (the
+ * value is the same double either way). A crop marked gray (image/gray.ts) is resampled in one channel, and
+ * where both of an output pixel's source rows are blank paper there it is white without arithmetic
+ * (floor(255·(1 − fy) + 255·fy + 0.5) = 255). The same floats as the per-pixel formula, in every case.
+ * No intermediate image, no per-pixel allocation.
  */
 export function resizeNormalizeInto(
   src: RgbImage,
@@ -272,69 +354,105 @@ export function resizeNormalizeInto(
 ): void {
   const { height: srcH, data } = src;
   const srcW = srcWidth;
-  if (dstW > 0 && srcW > 0 && srcH > 0) {
-    scratch.ensure(dstW);
-    const { x0, x1, wx } = scratch;
-    const scaleX = srcW / dstW;
-    for (let x = 0; x < dstW; x++) {
-      let fx = (x + 0.5) * scaleX - 0.5;
-      let sx = Math.floor(fx);
-      fx -= sx;
-      if (sx < 0) {
-        sx = 0;
-        fx = 0;
-      }
-      if (sx >= srcW - 1) {
-        sx = srcW - 1;
-        fx = 0;
-      }
-      x0[x] = (srcX0 + sx) * 3;
-      x1[x] = (srcX0 + Math.min(sx + 1, srcW - 1)) * 3;
-      wx[x] = fx;
-    }
-    const scaleY = srcH / dstH;
-    const rowBytes = src.width * 3;
-    for (let y = 0; y < dstH; y++) {
-      let fy = (y + 0.5) * scaleY - 0.5;
-      let sy = Math.floor(fy);
-      fy -= sy;
-      if (sy < 0) {
-        sy = 0;
-        fy = 0;
-      }
-      if (sy >= srcH - 1) {
-        sy = srcH - 1;
-        fy = 0;
-      }
-      const r0 = sy * rowBytes;
-      const r1 = Math.min(sy + 1, srcH - 1) * rowBytes;
-      const oB = offset + y * rowStride; // plane 0 = B
-      const oG = oB + planeStride;
-      const oR = oG + planeStride;
-      const gy = 1 - fy;
-      for (let x = 0; x < dstW; x++) {
-        const a = r0 + x0[x]!;
-        const b = r0 + x1[x]!;
-        const c = r1 + x0[x]!;
-        const d = r1 + x1[x]!;
-        const f = wx[x]!;
-        const g = 1 - f;
-        // Round to the nearest 8-bit value as cv2.resize on a uint8 image does, then normalise to [-1, 1].
-        const r = Math.floor((data[a]! * g + data[b]! * f) * gy + (data[c]! * g + data[d]! * f) * fy + 0.5);
-        const gr = Math.floor((data[a + 1]! * g + data[b + 1]! * f) * gy + (data[c + 1]! * g + data[d + 1]! * f) * fy + 0.5);
-        const bl = Math.floor((data[a + 2]! * g + data[b + 2]! * f) * gy + (data[c + 2]! * g + data[d + 2]! * f) * fy + 0.5);
-        out[oR + x] = r / 127.5 - 1;
-        out[oG + x] = gr / 127.5 - 1;
-        out[oB + x] = bl / 127.5 - 1;
-      }
-      if (dstW < rowStride) {
-        out.fill(0, oB + dstW, oB + rowStride);
-        out.fill(0, oG + dstW, oG + rowStride);
-        out.fill(0, oR + dstW, oR + rowStride);
-      }
-    }
-  } else {
+  if (!(dstW > 0 && srcW > 0 && srcH > 0)) {
     for (let c = 0; c < 3; c++) out.fill(0, offset + c * planeStride, offset + c * planeStride + dstH * rowStride);
+    return;
+  }
+  const gray = isMarkedGray(src);
+  const spans = gray ? paperSpans(src) : undefined;
+  const rowFloats = gray ? dstW : 3 * dstW;
+  scratch.ensure(dstW);
+  scratch.ensureRows(2 * rowFloats, 2 * (dstW + 2));
+  const { x0, x1, wx, rows, runs } = scratch;
+  const scaleX = srcW / dstW;
+  for (let x = 0; x < dstW; x++) {
+    let fx = (x + 0.5) * scaleX - 0.5;
+    let sx = Math.floor(fx);
+    fx -= sx;
+    if (sx < 0) {
+      sx = 0;
+      fx = 0;
+    }
+    if (sx >= srcW - 1) {
+      sx = srcW - 1;
+      fx = 0;
+    }
+    x0[x] = (srcX0 + sx) * 3;
+    x1[x] = (srcX0 + Math.min(sx + 1, srcW - 1)) * 3;
+    wx[x] = fx;
+  }
+  // Slot k (k = 0, 1) holds the horizontal pass of source row slotKRow at rows[k · rowFloats …] and, for gray
+  // crops, its paper runs at runs[k · runsStride …] (slotKRuns ints).
+  const runsStride = dstW + 2;
+  let slot0Row = -1, slot1Row = -1, slot0Runs = 0, slot1Runs = 0;
+  const scaleY = srcH / dstH;
+  for (let y = 0; y < dstH; y++) {
+    let fy = (y + 0.5) * scaleY - 0.5;
+    let sy = Math.floor(fy);
+    fy -= sy;
+    if (sy < 0) {
+      sy = 0;
+      fy = 0;
+    }
+    if (sy >= srcH - 1) {
+      sy = srcH - 1;
+      fy = 0;
+    }
+    const sy1 = Math.min(sy + 1, srcH - 1);
+    // Find or compute both rows; a slot is only overwritten when it does not hold the other row needed.
+    for (const need of sy === sy1 ? [sy] : [sy, sy1]) {
+      if (slot0Row === need || slot1Row === need) continue;
+      const other = need === sy ? sy1 : sy;
+      const slot = slot0Row === other ? 1 : 0;
+      const n = gray
+        ? resampleRowGray(data, need * src.width * 3, dstW, x0, x1, wx, rows, slot * rowFloats, spans, need, runs, slot * runsStride)
+        : resampleRowRgb(data, need * src.width * 3, dstW, x0, x1, wx, rows, slot * rowFloats);
+      if (slot === 0) {
+        slot0Row = need;
+        slot0Runs = n;
+      } else {
+        slot1Row = need;
+        slot1Runs = n;
+      }
+    }
+    const top = slot0Row === sy ? 0 : 1, bottom = slot0Row === sy1 ? 0 : 1;
+    const h0 = top * rowFloats, h1 = bottom * rowFloats;
+    const oB = offset + y * rowStride; // plane 0 = B
+    const oG = oB + planeStride;
+    const oR = oG + planeStride;
+    const gy = 1 - fy;
+    if (gray) {
+      // Paper in both rows: white; elsewhere the formula. Round to the nearest 8-bit value as cv2.resize on a
+      // uint8 image does (the sum is ≥ 0, so | 0 is floor), then normalise to [-1, 1].
+      const ra = top * runsStride, na = top === 0 ? slot0Runs : slot1Runs;
+      const rb = bottom * runsStride, nb = bottom === 0 ? slot0Runs : slot1Runs;
+      let x = 0;
+      for (let i = 0, j = 0; i < na && j < nb; ) {
+        const s0 = Math.max(runs[ra + i]!, runs[rb + j]!), e0 = Math.min(runs[ra + i + 1]!, runs[rb + j + 1]!);
+        if (s0 < e0) {
+          for (; x < s0; x++) out[oB + x] = NORM_LUT[(rows[h0 + x]! * gy + rows[h1 + x]! * fy + 0.5) | 0]!;
+          out.fill(NORM_WHITE, oB + s0, oB + e0);
+          x = e0;
+        }
+        if (runs[ra + i + 1]! < runs[rb + j + 1]!) i += 2;
+        else j += 2;
+      }
+      for (; x < dstW; x++) out[oB + x] = NORM_LUT[(rows[h0 + x]! * gy + rows[h1 + x]! * fy + 0.5) | 0]!;
+      // G and R planes: the same row (a native copy).
+      out.copyWithin(oG, oB, oB + dstW);
+      out.copyWithin(oR, oB, oB + dstW);
+    } else {
+      for (let x = 0, k = 0; x < dstW; x++, k += 3) {
+        out[oR + x] = NORM_LUT[(rows[h0 + k]! * gy + rows[h1 + k]! * fy + 0.5) | 0]!;
+        out[oG + x] = NORM_LUT[(rows[h0 + k + 1]! * gy + rows[h1 + k + 1]! * fy + 0.5) | 0]!;
+        out[oB + x] = NORM_LUT[(rows[h0 + k + 2]! * gy + rows[h1 + k + 2]! * fy + 0.5) | 0]!;
+      }
+    }
+    if (dstW < rowStride) {
+      out.fill(0, oB + dstW, oB + rowStride);
+      out.fill(0, oG + dstW, oG + rowStride);
+      out.fill(0, oR + dstW, oR + rowStride);
+    }
   }
 }
 

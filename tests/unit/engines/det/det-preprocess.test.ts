@@ -86,6 +86,33 @@ describe('normalizeToTensor', () => {
   });
 });
 
+describe('normalizeToTensor on paper', () => {
+  test('runs of white filled at any byte alignment equal the per-pixel lookup', () => {
+    let a = 5;
+    const random = () => ((a = (a * 1103515245 + 12345) >>> 0) / 4294967296);
+    const luts = [0, 1, 2].map((plane) => Float32Array.from({ length: 256 }, (_, v) => Math.fround(Math.fround(Math.fround(v * Math.fround(1 / 255)) - Math.fround(DET_MEAN_BGR[plane]!)) / Math.fround(DET_STD_BGR[plane]!))));
+    for (let trial = 0; trial < 40; trial++) {
+      const w = 5 + Math.floor(random() * 60), h = 1 + Math.floor(random() * 6);
+      // Pixels start 0–3 bytes into their buffer; paper with dark or coloured marks.
+      const data = new Uint8Array((trial % 4) + w * h * 3).fill(255).subarray(trial % 4);
+      for (let i = 0; i < (w * h) / 6; i++) data[Math.floor(random() * data.length)] = Math.floor(random() * 256);
+      const img: RgbImage = { width: w, height: h, data };
+      const region = { x: Math.floor(random() * 4), y: Math.floor(random() * Math.min(2, h)), width: 0, height: 0 };
+      region.width = w - region.x - Math.floor(random() * 3);
+      region.height = h - region.y;
+      const tw = region.width + Math.floor(random() * 4), th = region.height + 1;
+      const t = normalizeToTensor(img, region, tw, th);
+      const plane = tw * th;
+      for (let y = 0; y < region.height; y++) {
+        for (let x = 0; x < region.width; x++) {
+          const p = ((region.y + y) * w + region.x + x) * 3;
+          for (let c = 0; c < 3; c++) assert.equal(t.data[c * plane + y * tw + x], luts[c]![data[p + 2 - c]!], `trial ${trial} (${x}, ${y}) plane ${c}`);
+        }
+      }
+    }
+  });
+});
+
 describe('detPreprocess', () => {
   test('A4 page → 1×3×960×672 tensor and the plan to map boxes back', () => {
     const { tensor, plan } = detPreprocess(solid(2480, 3508, [255, 255, 255]), { limitSideLenPx: 960, limitType: 'max' });

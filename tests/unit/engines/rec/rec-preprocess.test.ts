@@ -19,6 +19,7 @@ import {
   writeRecBatch,
   type RecBatchingOptions,
 } from '../../../../engines/rec/rec-preprocess.js';
+import { markGray } from '../../../../engines/image/gray.js';
 import type { RgbImage } from '../../../../engines/types.js';
 
 const PADDLE: RecBatchingOptions = { batchSize: 6, widthBucketsPx: null, batchSizeBuckets: null };
@@ -189,6 +190,87 @@ describe('resizeNormalizeInto', () => {
     resizeNormalizeInto(img, 2, 1, out, 0, 2, 2, new ResizeScratch(), 2, 2);
     assert.deepEqual([...out.subarray(0, 2)], [1, 1]);
   });
+});
+
+/**
+ * resizeNormalizeInto as first written, one output pixel at a time: the reference that its row cache, one-channel
+ * gray path and blank-paper fills must match float for float.
+ */
+function referenceResize(src: RgbImage, dstW: number, dstH: number, out: Float32Array, offset: number, rowStride: number, planeStride: number, srcX0 = 0, srcW = src.width - srcX0): void {
+  const wx = new Float32Array(dstW);
+  const xs0 = new Int32Array(dstW), xs1 = new Int32Array(dstW);
+  for (let x = 0; x < dstW; x++) {
+    let fx = (x + 0.5) * (srcW / dstW) - 0.5;
+    let sx = Math.floor(fx);
+    fx -= sx;
+    if (sx < 0) [sx, fx] = [0, 0];
+    if (sx >= srcW - 1) [sx, fx] = [srcW - 1, 0];
+    xs0[x] = (srcX0 + sx) * 3;
+    xs1[x] = (srcX0 + Math.min(sx + 1, srcW - 1)) * 3;
+    wx[x] = fx;
+  }
+  const d = src.data, rowBytes = src.width * 3;
+  for (let y = 0; y < dstH; y++) {
+    let fy = (y + 0.5) * (src.height / dstH) - 0.5;
+    let sy = Math.floor(fy);
+    fy -= sy;
+    if (sy < 0) [sy, fy] = [0, 0];
+    if (sy >= src.height - 1) [sy, fy] = [src.height - 1, 0];
+    const r0 = sy * rowBytes, r1 = Math.min(sy + 1, src.height - 1) * rowBytes;
+    for (let x = 0; x < rowStride; x++) {
+      for (let c = 0; c < 3; c++) {
+        let v = 0;
+        if (x < dstW) {
+          const f = wx[x]!, g = 1 - f;
+          const byte = Math.floor((d[r0 + xs0[x]! + c]! * g + d[r0 + xs1[x]! + c]! * f) * (1 - fy) + (d[r1 + xs0[x]! + c]! * g + d[r1 + xs1[x]! + c]! * f) * fy + 0.5);
+          v = byte / 127.5 - 1;
+        }
+        // Channel c (R, G, B) goes to plane 2 − c (BGR).
+        out[offset + (2 - c) * planeStride + y * rowStride + x] = v;
+      }
+    }
+  }
+}
+
+/** A text-line crop: paper with dark strokes; gray (R = G = B), or with coloured ink. */
+function lineCrop(width: number, height: number, gray: boolean, seed: number): RgbImage {
+  let a = seed;
+  const random = () => ((a = (a * 1103515245 + 12345) >>> 0) / 4294967296);
+  const data = new Uint8Array(width * height * 3).fill(255);
+  for (let k = 0; k < (width * height) / 30; k++) {
+    const x = Math.floor(random() * width), y = Math.floor(height * (0.2 + 0.6 * random())), len = 1 + Math.floor(random() * 5);
+    const v = Math.floor(random() * 230);
+    for (let d = 0; d < len && x + d < width; d++) data.set(gray ? [v, v, v] : [v, 255 - v, (v * 7) & 255], (y * width + x + d) * 3);
+  }
+  return { width, height, data };
+}
+
+describe('resizeNormalizeInto matches the per-pixel formula', () => {
+  const cases: [number, number, number, number, number?, number?][] = [
+    // crop w, h → dst w, h (down, up, same, squeezed), and a column window
+    [300, 50, 288, 48],
+    [200, 40, 240, 48],
+    [96, 48, 96, 48],
+    [700, 52, 560, 48],
+    [37, 61, 29, 48],
+    [400, 50, 192, 48, 120, 200],
+    [5, 3, 7, 48],
+  ];
+  for (const gray of [true, false]) {
+    test(`${gray ? 'gray-marked' : 'colour'} crops, float for float (rows past dstW zero)`, () => {
+      const scratch = new ResizeScratch();
+      cases.forEach(([w, h, dw, dh, x0, sw], i) => {
+        const crop = lineCrop(w, h, gray, 100 + i);
+        if (gray) markGray(crop.data);
+        const rowStride = dw + 13, planeStride = rowStride * dh + 5;
+        const got = new Float32Array(3 * planeStride + 20).fill(9);
+        const want = new Float32Array(3 * planeStride + 20).fill(9);
+        resizeNormalizeInto(crop, dw, dh, got, 7, rowStride, planeStride, scratch, x0, sw);
+        referenceResize(crop, dw, dh, want, 7, rowStride, planeStride, x0, sw);
+        assert.deepEqual(got, want, `case ${i}`);
+      });
+    });
+  }
 });
 
 describe('writeRecBatch', () => {
