@@ -132,5 +132,5 @@ export const DEFAULT_TRT_PROFILES: Record<TrtStage, ShapeProfile[]> = {
     { name: 'rec-w320-960', input: 'x', min: [1, 3, 48, 320], opt: [16, 3, 48, 320], max: [32, 3, 48, 960] },
     { name: 'rec-w992-2560', input: 'x', min: [1, 3, 48, 992], opt: [4, 3, 48, 1280], max: [16, 3, 48, 2560] },
   ],
-  cls: [{ name: 'cls-192', input: 'x', min: [1, 3, 48, 192], opt: [6, 3, 48, 192], max: [32, 3, 48, 192] }],
+  cls: [{ name: 'cls-192', input: 'x', min: [1, 3, 48, 192], opt: [32, 3, 48, 192], max: [32, 3, 48, 192] }],
 };

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TextClassifier } from '../../../../engines/cls/text-classifier.js';
+import { DEFAULT_GPU_CLS_BATCH_ROWS, TextClassifier } from '../../../../engines/cls/text-classifier.js';
 import { TextDetector } from '../../../../engines/det/text-detector.js';
 import { DEFAULT_GPU_REC_BATCH_ROWS, GPU_REC_WIDTH_BUCKETS_PX } from '../../../../engines/rec/rec-preprocess.js';
 import { TextRecognizer } from '../../../../engines/rec/text-recognizer.js';
@@ -61,7 +61,7 @@ describe('pipeline warm-up', () => {
     assert.equal(stages.detector.options.padToShapeBuckets, true);
     const plan = pipelineShapePlan(sessions, stages);
     assert.deepEqual(plan.det, [[1, 3, 960, 960]]);
-    assert.deepEqual(plan.cls, [[6, 3, 48, 192]]);
+    assert.deepEqual(plan.cls, [[DEFAULT_GPU_CLS_BATCH_ROWS, 3, 48, 192]]);
     assert.deepEqual(plan.rec, GPU_REC_WIDTH_BUCKETS_PX.map((w) => [DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, w]));
     assert.ok(MAX_POOLED_SESSIONS > plan.rec.length, `pool ${MAX_POOLED_SESSIONS} holds the ${plan.rec.length} rec shapes with room to spare`);
     // The whole default plan would take minutes on this 2-core CPU (16 rows × 3840 px): warm a recognizer
@@ -71,6 +71,6 @@ describe('pipeline warm-up', () => {
     const warm = await warmUpPipeline(sessions, small);
     assert.ok(warm && warm.warmUpMs > 0);
     assert.deepEqual(warm.warmedShapes.rec, [[2, 3, 48, 320], [2, 3, 48, 480]]);
-    assert.deepEqual(seen, ['det:1x3x960x960', 'cls:6x3x48x192', 'rec:2x3x48x320', 'rec:2x3x48x480']);
+    assert.deepEqual(seen, ['det:1x3x960x960', `cls:${DEFAULT_GPU_CLS_BATCH_ROWS}x3x48x192`, 'rec:2x3x48x320', 'rec:2x3x48x480']);
   });
 });

@@ -57,7 +57,7 @@ describe('trtexecArgs per stage and precision', () => {
   test('cls FP16 on device 1, TF32 left on for FP16', () => {
     const a = trtexecArgs({ onnxPath: 'cls.onnx', enginePath: 'cls.engine', precision: 'fp16', profiles: [cls], deviceId: 1 });
     assert.ok(a.includes('--fp16') && !a.includes('--noTF32'));
-    assert.ok(a.includes('--minShapes=x:1x3x48x192') && a.includes('--optShapes=x:6x3x48x192') && a.includes('--maxShapes=x:32x3x48x192'));
+    assert.ok(a.includes('--minShapes=x:1x3x48x192') && a.includes('--optShapes=x:32x3x48x192') && a.includes('--maxShapes=x:32x3x48x192'));
     assert.ok(a.includes('--device=1'));
   });
 
