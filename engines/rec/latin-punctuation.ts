@@ -50,6 +50,11 @@ const LATIN = /\p{Script=Latin}/u;
 const ZERO_LOOKALIKES = new Set(['θ', 'Θ', 'Ø', 'ø']);
 /** Arithmetic, assignment and sigils: next to one of these a lone O is a number. */
 const NUMERIC_CONTEXT = /^[=+\-*/<>%^&|$#]$/u;
+const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}]$/u;
+/** Between the digits of a number: thousands and decimal separators, and the colon of a time. */
+const NUMBER_SEPARATOR = /^[,.:]$/u;
+/** The dictionary's one-character degree units and how Latin text writes them. */
+const DEGREE_UNITS = new Map([['\u2103', '°C'], ['\u2109', '°F']]);
 /** URL schemes whose "://" the recogniser splits as ": //". */
 const URL_SCHEME = /(?:https?|ftp|file|sftp|wss?)$/iu;
 
@@ -60,8 +65,13 @@ const URL_SCHEME = /(?:https?|ftp|file|sftp|wss?)$/iu;
  * - θ, Θ, Ø, ø standing alone (no letter beside them) in a line with no other Greek are the digit 0 of fonts
  *   that slash or dot their zeros: "slice(θ, n)";
  * - a capital O with no other letter in its word, after a digit or beside an operator or sigil, is the digit
- *   0: "1O", "$O", "N = O;" (but "H2O", "O2", "O'Neill", "type O blood" stay).
- * Characters keep their CTC positions; removed spaces drop their RecChar.
+ *   0: "1O", "$O", "N = O;" (but "H2O", "O2", "O'Neill", "type O blood" stay);
+ * - o and O inside a number (a word of digits, o/O and the separators , . : that starts with a digit and holds
+ *   no other letter) are zeros: "2,4oo" → "2,400", "1o.5" → "10.5" (but "2 of", "1oz", "O2" stay);
+ * - ℃ and ℉, one character in the Chinese dictionary, are written °C and °F in Latin text, and a degree sign
+ *   the model read twice ("220 °℃") is dropped.
+ * Characters keep their CTC positions; removed characters drop their RecChar, and a character written as two
+ * (℃ → °C) shares its extent between them.
  */
 export function fixLatinMisreads(result: RecResult): RecResult {
   const chars = result.chars;
@@ -139,11 +149,52 @@ export function fixLatinMisreads(result: RecResult): RecResult {
     }
   }
 
+  // Numbers: the model reads the zeros of a number as o or O now and then ("2,4oo kg"). A word is a number when,
+  // without the punctuation around it, it starts with a digit and holds only digits, o/O and , . : between them.
+  for (let a = 0; a < texts.length; ) {
+    if (texts[a] === ' ') {
+      a++;
+      continue;
+    }
+    let b = a;
+    while (b + 1 < texts.length && texts[b + 1] !== ' ') b++;
+    let from = a;
+    let to = b;
+    while (from <= to && !LETTER_OR_DIGIT.test(texts[from]!)) from++;
+    while (to >= from && !LETTER_OR_DIGIT.test(texts[to]!)) to--;
+    if (from <= to && DIGIT.test(texts[from]!)) {
+      let hasO = false;
+      let number = true;
+      for (let k = from; k <= to && number; k++) {
+        const t = texts[k]!;
+        if (t === 'o' || t === 'O') hasO = true;
+        else if (!DIGIT.test(t) && !NUMBER_SEPARATOR.test(t)) number = false;
+      }
+      if (number && hasO) for (let k = from; k <= to; k++) if (texts[k] === 'o' || texts[k] === 'O') set(k, '0');
+    }
+    a = b + 1;
+  }
+
+  // Degrees: ℃/℉ → °C/°F outside CJK text (this line has none), one degree sign only.
+  for (let i = 0; i < texts.length; i++) {
+    const unit = DEGREE_UNITS.get(texts[i]!);
+    if (unit === undefined) continue;
+    set(i, unit);
+    if (texts[i - 1] === '°') drop[i - 1] = 1;
+  }
+
   if (!changed && !drop.some(Boolean)) return result;
   const out: RecChar[] = [];
   chars.forEach((c, i) => {
     if (drop[i]) return;
-    out.push(texts[i] === c.text ? c : { ...c, text: texts[i]! });
+    if (texts[i] === c.text) {
+      out.push(c);
+      return;
+    }
+    // One RecChar per code point: a character written as several shares its extent evenly.
+    const parts = Array.from(texts[i]!);
+    const step = (c.endFrac - c.startFrac) / parts.length;
+    parts.forEach((t, k) => out.push({ ...c, text: t, startFrac: c.startFrac + step * k, endFrac: k === parts.length - 1 ? c.endFrac : c.startFrac + step * (k + 1) }));
   });
   return { ...result, text: out.map((c) => c.text).join(''), chars: out };
 }

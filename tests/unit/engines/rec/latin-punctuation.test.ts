@@ -64,6 +64,27 @@ describe('fixLatinMisreads', () => {
     assert.equal(fixed('Oxygen (O) is'), 'Oxygen (O) is');
   });
 
+  test('o and O inside a number are zeros', () => {
+    assert.equal(fixed('which expected 2,4oo kg'), 'which expected 2,400 kg');
+    assert.equal(fixed('(3oo) at 10:3o.'), '(300) at 10:30.');
+    assert.equal(fixed('pH 7.o and 1O5'), 'pH 7.0 and 105');
+    // Words with other letters, or that start with a letter, are not numbers.
+    assert.equal(fixed('2 of 1oz H2O O2 No.5'), '2 of 1oz H2O O2 No.5');
+  });
+
+  test('one-character degree units are written °C and °F, and a doubled degree sign goes', () => {
+    assert.equal(fixed('at 220 °℃ for'), 'at 220 °C for');
+    assert.equal(fixed('between 5℃ and 41℉'), 'between 5°C and 41°F');
+    const r = fixLatinMisreads(rec('at 190℃'));
+    // The two characters share the unit's extent.
+    const deg = r.chars.find((c) => c.text === '°')!;
+    const c = r.chars.find((ch) => ch.text === 'C')!;
+    assert.equal(deg.endFrac, c.startFrac);
+    assert.equal(c.endFrac, 1);
+    // Beside CJK the dictionary's form stays.
+    assert.equal(fixed('气温 25℃'), '气温 25℃');
+  });
+
   test('CJK lines and unchanged lines come back as they were', () => {
     const cjk = rec('中文 O = 1');
     assert.equal(fixLatinMisreads(cjk), cjk);

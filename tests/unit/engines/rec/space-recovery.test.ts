@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inkProfile, looksGlued, recoverSpaces } from '../../../../engines/rec/space-recovery.js';
+import { fitCharGrid, inkProfile, looksGlued, monospaceGrid, recoverSpaces } from '../../../../engines/rec/space-recovery.js';
 import { normalizeLatinPunctuation } from '../../../../engines/rec/latin-punctuation.js';
 import type { RecChar, RecResult } from '../../../../engines/stages.js';
 import type { RgbImage } from '../../../../engines/types.js';
+import { renderLine } from '../../../integration/engines/rec/render-line.js';
 
 /**
  * A white crop 40 px high with one black 8-px-wide "glyph" per character of `layout`; '_' is a word gap
@@ -129,4 +130,102 @@ test('a straight quote after a closing bracket closes its word: no space before 
   const { image, chars } = fakeLine("(func(args)_',_'next'_more");
   const r = recoverSpaces(image, result(chars));
   assert.equal(r.text, "(func(args)', 'next' more");
+});
+
+/** Evenly spread extents for `text` (positions do not matter where the grid maps characters in order). */
+function evenChars(text: string): RecChar[] {
+  const cps = Array.from(text);
+  return cps.map((t, i) => ({ text: t, startFrac: i / cps.length, endFrac: (i + 1) / cps.length, confidence: 0.9 }));
+}
+
+const CODE = "import { readFile } from 'node:fs/promises';";
+const CODE2 = 'counts.set(word, (counts.get(word) ?? 0) + 1);';
+
+test('monospaceGrid finds the character grid of monospaced fonts and none in proportional ones', async () => {
+  for (const font of ['DejaVu Sans Mono', 'Liberation Mono']) {
+    for (const text of [CODE, CODE2, 'The harbour master opened the shutters at six']) {
+      const profile = inkProfile(await renderLine(text, { font, sizePx: 24 }));
+      const grid = monospaceGrid(profile);
+      assert.ok(grid, `${font}: ${text}`);
+      // One cell per character, spaces included: the last glyph sits in the last cell.
+      assert.equal(grid.blobCells.at(-1), Array.from(text).length - 1, `${font}: ${text}`);
+    }
+  }
+  for (const font of ['DejaVu Sans', 'DejaVu Serif', 'Liberation Serif', 'Liberation Sans']) {
+    for (const text of [CODE, CODE2, 'The harbour master opened the shutters at six']) {
+      const profile = inkProfile(await renderLine(text, { font, sizePx: 24 }));
+      assert.equal(monospaceGrid(profile), undefined, `${font}: ${text}`);
+      // The fit exists, it just leaves many blobs off the lattice.
+      const fit = fitCharGrid(profile.blank);
+      assert.ok(fit && fit.rmsOffset > 0.15, `${font}: ${text}`);
+    }
+  }
+});
+
+test('in a monospaced line every empty cell is a space, and narrow glyphs stay together', async () => {
+  for (const text of [CODE, CODE2]) {
+    const image = await renderLine(text, { font: 'DejaVu Sans Mono', sizePx: 24 });
+    // The recogniser lost every space: "from'node:fs" has wide paper around the narrow ' and :, which the
+    // proportional rule would take for word gaps.
+    const r = recoverSpaces(image, result(evenChars(text.replace(/ /g, ''))));
+    assert.equal(r.text, text);
+    assert.equal(r.chars.length, Array.from(text).length);
+  }
+});
+
+test('a glyph the recogniser skipped keeps its cell in a monospaced line: no space for it', async () => {
+  const text = 'console.log(`${word.padEnd(12)} ${n}`);';
+  const image = await renderLine(text, { font: 'DejaVu Sans Mono', sizePx: 24 });
+  const grid = monospaceGrid(inkProfile(image))!;
+  assert.ok(grid);
+  // CTC positions at each glyph's cell, without the two backticks the model did not read.
+  const chars: RecChar[] = [];
+  Array.from(text).forEach((t, cell) => {
+    if (t === '`' || t === ' ') return;
+    const centre = (grid.originPx + cell * grid.pitchPx) / image.width;
+    const half = grid.pitchPx / 2 / image.width;
+    chars.push({ text: t, startFrac: centre - half, endFrac: centre + half, confidence: 0.9 });
+  });
+  assert.equal(recoverSpaces(image, result(chars)).text, 'console.log(${word.padEnd(12)} ${n});');
+});
+
+test('fullwidth punctuation in Latin text ends a word like its ASCII twin', () => {
+  // "(path，limit": the model writes a fullwidth comma and drops the space after it.
+  const { image, chars } = fakeLine('readFile(path，_limit)');
+  assert.equal(recoverSpaces(image, result(chars)).text, 'readFile(path， limit)');
+  assert.equal(normalizeLatinPunctuation(recoverSpaces(image, result(chars))).text, 'readFile(path, limit)');
+  // Without the gap it stays glued.
+  const tight = fakeLine('readFile(path，limit)');
+  assert.equal(recoverSpaces(tight.image, result(tight.chars)).text, 'readFile(path，limit)');
+});
+
+test("a line's own word spaces calibrate the gap that splits short words", () => {
+  // "shutters atsix and": 5 letters, too short to look glued; the gap is as wide as the spaces the model wrote.
+  const { image, chars } = fakeLine('the_shutters_at_six_and_more');
+  const seen: RecChar[] = [];
+  const spaceAfter = new Set([2, 10, 15, 18]); // after "the", "shutters", "six", "and"
+  chars.forEach((c, i) => {
+    seen.push(c);
+    if (spaceAfter.has(i)) seen.push({ text: ' ', startFrac: c.endFrac, endFrac: chars[i + 1]!.startFrac, confidence: 0.9 });
+  });
+  assert.equal(result(seen).text, 'the shutters atsix and more');
+  assert.equal(recoverSpaces(image, result(seen)).text, 'the shutters at six and more');
+  // With fewer than three spaces of its own the line has no calibration: short tokens stay as read.
+  const few = fakeLine('at_six');
+  assert.equal(recoverSpaces(few.image, result(few.chars)).text, 'atsix');
+});
+
+test('a degree sign starts a word at a word-sized gap only', () => {
+  const spaced = fakeLine('bake_at_220_°C_for_an_hour');
+  const seen = spaced.chars.flatMap((c, i, all) => {
+    const next = all[i + 1];
+    return ['e', 't', 'r', 'n'].includes(c.text) && next && next.startFrac - c.endFrac > 0.02 ? [c, { text: ' ', startFrac: c.endFrac, endFrac: next.startFrac, confidence: 0.9 }] : [c];
+  });
+  assert.equal(recoverSpaces(spaced.image, result(seen)).text, 'bake at 220 °C for an hour');
+  const tight = fakeLine('bake_at_45°_for_an_hour');
+  const seenTight = tight.chars.flatMap((c, i, all) => {
+    const next = all[i + 1];
+    return next && next.startFrac - c.endFrac > 0.02 ? [c, { text: ' ', startFrac: c.endFrac, endFrac: next.startFrac, confidence: 0.9 }] : [c];
+  });
+  assert.equal(recoverSpaces(tight.image, result(seenTight)).text, 'bake at 45° for an hour');
 });
