@@ -6,6 +6,7 @@ import { TextClassifier, rotate180 } from './cls/text-classifier.js';
 import { TextDetector } from './det/text-detector.js';
 import { OcrError, serializeError, toOcrError } from './errors.js';
 import { cropQuad } from './image/crop.js';
+import { extendLineEnds } from './image/line-ends.js';
 import { rotateImage } from './image/resize.js';
 import { openDocument } from './input/open-document.js';
 import { DEFAULT_PDF_DPI, type DocumentReader, type PageImage, type TextLayerPage } from './input/types.js';
@@ -243,8 +244,9 @@ class Pipeline implements PagePipeline {
     timings.detPostMs += det.timings.postMs;
     throwIfAborted(signal, { page: index });
 
-    // 2. Crop every box from the full-resolution image (tall crops are turned 90° CCW, as PaddleOCR does).
-    const crops = det.boxes.map((b) => cropQuad(image, b.quad));
+    // 2. Crop every box from the full-resolution image (tall crops are turned 90° CCW, as PaddleOCR does),
+    //    after lengthening boxes that stop on or before a trailing glyph (image/line-ends.ts).
+    const crops = det.boxes.map((b) => cropQuad(image, extendLineEnds(image, b.quad)));
 
     // 3. Direction classifier on every crop: which lines are upside down.
     const useCls = this.#options.useCls ?? true;
