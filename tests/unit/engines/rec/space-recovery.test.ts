@@ -229,3 +229,27 @@ test('a degree sign starts a word at a word-sized gap only', () => {
   });
   assert.equal(recoverSpaces(tight.image, result(seenTight)).text, 'bake at 45° for an hour');
 });
+
+test('inkProfile on a gray crop with recorded paper runs equals the per-pixel profile of the same pixels', async () => {
+  const { cropQuad } = await import('../../../../engines/image/crop.js');
+  const { paperSpans } = await import('../../../../engines/image/gray.js');
+  const line = await renderLine('Paper runs: 1,234 words in 56 lines.', { font: 'DejaVu Sans', sizePx: 40 });
+  // A gray page with the line on it, margins of white paper around it; crop a box with paper on both ends.
+  const page: RgbImage = { width: line.width + 80, height: line.height + 40, data: new Uint8Array((line.width + 80) * (line.height + 40) * 3).fill(255) };
+  for (let y = 0; y < line.height; y++) {
+    for (let x = 0; x < line.width; x++) {
+      const s = (y * line.width + x) * 3;
+      const v = (line.data[s]! * 77 + line.data[s + 1]! * 150 + line.data[s + 2]! * 29) >> 8;
+      page.data.fill(v, ((y + 20) * page.width + x + 40) * 3, ((y + 20) * page.width + x + 40) * 3 + 3);
+    }
+  }
+  const crop = cropQuad(page, [[20, 10], [page.width - 20, 10], [page.width - 20, page.height - 10], [20, page.height - 10]]).image;
+  assert.ok(paperSpans(crop) !== undefined, 'the crop of a gray page records its paper runs');
+  const plain: RgbImage = { width: crop.width, height: crop.height, data: new Uint8Array(crop.data) };
+  assert.equal(paperSpans(plain), undefined);
+  const fast = inkProfile(crop);
+  const slow = inkProfile(plain);
+  assert.equal(fast.textHeightPx, slow.textHeightPx);
+  assert.deepEqual([...fast.blank], [...slow.blank]);
+  assert.ok(slow.blank.includes(0) && slow.blank.includes(1));
+});
