@@ -21,6 +21,7 @@ import { TextRecognizer } from '../../engines/rec/text-recognizer.js';
 import type { DetectionOptions } from '../../engines/api.js';
 import type { DetBox, OcrSession } from '../../engines/stages.js';
 import type { RgbImage } from '../../engines/types.js';
+import { mulberry32 } from '../fixtures/seeded-random.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Synthetic pages
@@ -56,17 +57,6 @@ const WORDS = (
   'analysis measurement detection resolution recognition document scanner printer quality average figure table ' +
   'section chapter reference appendix 2024 1998 42 17.5 3,200 €19.99 $7.45 #1138 (see above) e.g. i.e. etc.'
 ).split(/\s+/);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sentence(rand: () => number, words: number): string {
   const out: string[] = [];

@@ -28,6 +28,17 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const FP16_ON_CPU: PlannedProvider = { provider: 'cpu', precision: 'fp16', model: 'fp16', notes: [] };
 const FP32_ON_CPU: PlannedProvider = { provider: 'cpu', precision: 'fp32', model: 'original', notes: [] };
 
+/** The stage loads FP16 on the CPU with no fallback: the damaged entry was rebuilt rather than given up on. */
+async function assertServedByRebuiltFp16(cache: EngineCache, logs: string[]): Promise<void> {
+  const session = await createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU], cache, log: (m) => logs.push(m) });
+  try {
+    assert.equal(session.provider.precision, 'fp16');
+    assert.deepEqual(session.provider.fallbacks, []);
+  } finally {
+    await session.dispose();
+  }
+}
+
 describe('damaged FP16 cache entries', { timeout: 120_000 }, () => {
   test('a truncated cached FP16 model is dropped and rebuilt; the session loads the rebuilt one', async () => {
     const logs: string[] = [];
@@ -37,13 +48,7 @@ describe('damaged FP16 cache entries', { timeout: 120_000 }, () => {
     const fullBytes = statSync(first.path).size;
     truncateSync(first.path, Math.floor(fullBytes / 3)); // a copy cut short, a disk that filled up
 
-    const session = await createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU], cache, log: (m) => logs.push(m) });
-    try {
-      assert.equal(session.provider.precision, 'fp16');
-      assert.deepEqual(session.provider.fallbacks, []);
-    } finally {
-      await session.dispose();
-    }
+    await assertServedByRebuiltFp16(cache, logs);
     assert.match(logs.join('\n'), /damaged \(model\.fp16\.onnx is \d+ bytes, expected \d+\); it will be rebuilt/);
     const again = await getFp16Model(models.cls, { cache, stage: 'cls' });
     assert.equal(again.cached, true, 'the rebuilt entry is cached again');
@@ -66,13 +71,7 @@ describe('damaged FP16 cache entries', { timeout: 120_000 }, () => {
     const silent = await ort.InferenceSession.create(first.path, { executionProviders: ['cpu'] });
     await silent.release();
 
-    const session = await createSession(models.cls, { stage: 'cls', plan: [FP16_ON_CPU], cache, log: (m) => logs.push(m) });
-    try {
-      assert.equal(session.provider.precision, 'fp16');
-      assert.deepEqual(session.provider.fallbacks, []);
-    } finally {
-      await session.dispose();
-    }
+    await assertServedByRebuiltFp16(cache, logs);
     assert.match(logs.join('\n'), /fp16-model entry [0-9a-f]{24} \(cls\) is damaged \(model\.fp16\.onnx has the right size but other content: sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\); it will be rebuilt/);
     const again = await getFp16Model(models.cls, { cache, stage: 'cls' });
     assert.equal(again.cached, true, 'the rebuilt entry is cached again');

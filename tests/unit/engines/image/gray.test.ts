@@ -2,18 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIN_PAPER_SPAN_PX, isGrayRegion, isMarkedGray, markGray, paperSpans } from '../../../../engines/image/gray.js';
 import type { RgbImage } from '../../../../engines/types.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../../fixtures/seeded-random.js';
 
 /**
  * A gray page of paper (255) with dark blobs, its pixels starting `byteOffset` bytes into their buffer (so every
