@@ -51,12 +51,16 @@ function endExtensionPx(page: RgbImage, top: readonly number[], bottom: readonly
     const i = (yi * page.width + xi) * 3;
     return (page.data[i]! * 77 + page.data[i + 1]! * 150 + page.data[i + 2]! * 29) >> 8;
   };
+  /** Luma of inner row r (1…rows) of the column `offset` px beyond the edge; −1 off the page. */
+  const at = (offset: number, r: number): number => {
+    const t = r / (rows + 1);
+    return luma(top[0]! + (bottom[0]! - top[0]!) * t + dir[0] * offset, top[1]! + (bottom[1]! - top[1]!) * t + dir[1] * offset);
+  };
   /** Whether the column at `offset` px beyond the edge holds dark ink; undefined off the page. */
   const inked = (offset: number): boolean | undefined => {
     let any = false;
     for (let r = 1; r <= rows; r++) {
-      const t = r / (rows + 1);
-      const v = luma(top[0]! + (bottom[0]! - top[0]!) * t + dir[0] * offset, top[1]! + (bottom[1]! - top[1]!) * t + dir[1] * offset);
+      const v = at(offset, r);
       if (v < 0) return undefined;
       if (v < 128) any = true;
     }
@@ -68,8 +72,7 @@ function endExtensionPx(page: RgbImage, top: readonly number[], bottom: readonly
   const samples: number[] = [];
   for (let o = -inside; o <= 0; o++) {
     for (let r = 1; r <= rows; r++) {
-      const t = r / (rows + 1);
-      const v = luma(top[0]! + (bottom[0]! - top[0]!) * t + dir[0] * o, top[1]! + (bottom[1]! - top[1]!) * t + dir[1] * o);
+      const v = at(o, r);
       if (v >= 0) samples.push(v);
     }
   }

@@ -307,7 +307,10 @@ export function placementProblem(provider: ExecutionProviderName, placement: Pic
  * that does not spin; the CPU EP keeps ORT's default or the caller's count. On the H100 with 8 page-parallel
  * pipelines this measured 6.44 pages/s (8.23 steady) against 5.97 (7.86) with ORT's default threads.
  */
-export function threadOptions(provider: ExecutionProviderName, intraOpNumThreads: number | undefined): Pick<ort.InferenceSession.SessionOptions, 'intraOpNumThreads' | 'interOpNumThreads' | 'extra'> {
+export function threadOptions(
+  provider: ExecutionProviderName,
+  intraOpNumThreads: number | undefined,
+): { intraOpNumThreads?: number; interOpNumThreads?: number; extra?: { session: Record<string, unknown> } } {
   if (provider === 'cpu') {
     return intraOpNumThreads ? { intraOpNumThreads } : {};
   }
@@ -332,15 +335,16 @@ async function openVerified(
   let session: ort.InferenceSession | undefined;
   try {
     if (profile) profileDir = await mkdtemp(path.join(os.tmpdir(), 'lucid-ort-probe-'));
+    const threads = threadOptions(c.provider, opts.intraOpNumThreads);
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [epOption(c, opts.deviceId ?? 0, opts.webgpuOptions)],
       // An EP-context model is one node already; graph optimisation would only cost load time.
       graphOptimizationLevel: c.model === 'trt-engine' ? 'disabled' : 'all',
       enableCpuMemArena: false,
-      ...threadOptions(c.provider, opts.intraOpNumThreads),
+      ...threads,
+      ...(strict && c.provider !== 'cpu' ? { extra: { session: { ...threads.extra?.session, disable_cpu_ep_fallback: '1' } } } : {}),
       ...(profile ? { enableProfiling: true, profileFilePrefix: path.join(profileDir!, 'probe') } : {}),
     };
-    if (strict && c.provider !== 'cpu') options.extra = { ...options.extra, session: { ...(options.extra as any)?.session, disable_cpu_ep_fallback: '1' } };
     session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
     const runQueue = c.provider === 'webgpu' ? webGpuRunQueue : undefined;
     const provider: StageProvider = { stage: opts.stage, provider: c.provider, precision: c.precision, fallbacks: [] };

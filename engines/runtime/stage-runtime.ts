@@ -53,6 +53,11 @@ export interface OpenedStage {
   validation?: ValidationResult;
 }
 
+/** A lower-precision candidate (an FP16 conversion or a TensorRT engine): the gate checks it before use. */
+function isLowered(p: { provider: string; precision: Precision }): boolean {
+  return p.precision === 'fp16' || p.provider === 'tensorrt';
+}
+
 function toFp32(plan: ProviderPlan): ProviderPlan {
   return {
     ...plan,
@@ -77,7 +82,7 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
   const common = { stage: o.stage, cache: o.cacheDir, deviceId: o.deviceId, intraOpNumThreads: o.intraOpNumThreads, fp16Options: o.fp16Options, log };
   // The gate compares full probabilities with the FP32 model's, so when the plan holds a candidate that
   // would need validating, rec loads without the argmax head first and again with it once it passes.
-  const mayNeedGate = o.validate !== false && plan.candidates.some((c) => c.precision === 'fp16' || c.provider === 'tensorrt');
+  const mayNeedGate = o.validate !== false && plan.candidates.some(isLowered);
 
   const loadFp32 = async (rejected: { provider: StageProvider['provider']; reason: string }, validation: ValidationResult): Promise<OpenedStage> => {
     const fp32 = await createSession(o.modelPath, { ...common, plan: toFp32(plan), warmUpShapes: o.warmUpShapes, recHead });
@@ -101,7 +106,7 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
       }
     }
     if (inputs && o.rememberVerdicts !== false) memory = await verdictMemory(o, inputs).catch(() => null);
-    const first = plan.candidates.find((c) => c.precision === 'fp16' || c.provider === 'tensorrt');
+    const first = plan.candidates.find(isLowered);
     const remembered = memory && first && first.model === 'fp16' ? await readVerdict(o.cacheDir, memory.key(first.provider, first.precision)) : null;
     if (first && remembered && !remembered.ok) {
       log(`${o.stage}: ${first.provider}/${first.precision} failed the validation gate on ${remembered.checkedAt} (${remembered.reason}); loading FP32 without converting or checking again`);
@@ -111,8 +116,7 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
     if (first && remembered?.ok) {
       const session = await createSession(o.modelPath, { ...common, plan, recHead });
       const same = session.provider.provider === first.provider && session.provider.precision === first.precision;
-      const lowered = session.provider.precision === 'fp16' || session.provider.provider === 'tensorrt';
-      if (same || !lowered) {
+      if (same || !isLowered(session.provider)) {
         if (same) log(`${o.stage}: ${first.provider}/${first.precision} passed the validation gate on ${remembered.checkedAt} (remembered; not checked again)`);
         if (o.warmUpShapes?.length) await warmAll(session, o.warmUpShapes);
         return same
@@ -125,8 +129,7 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
   }
 
   let session = await createSession(o.modelPath, { ...common, plan, recHead: recHead && !mayNeedGate });
-  const lowered = session.provider.precision === 'fp16' || session.provider.provider === 'tensorrt';
-  if (!lowered || o.validate === false) {
+  if (!isLowered(session.provider) || o.validate === false) {
     if (recHead && mayNeedGate) {
       // An FP32 candidate won after all: same plan, same order, now with the head.
       await session.dispose();
