@@ -48,6 +48,11 @@ export interface OcrPipelineOptions {
   /** Where engine caches (TensorRT engines, FP16 models) live; main passes app.getPath('userData'). */
   cacheDir?: string;
   intraOpNumThreads?: number;
+  /**
+   * Load the models with their element-wise chains folded (engines/runtime/graph-fold.ts: exact
+   * identities, the same outputs to about 1e-6). Default true; false loads the files as shipped (for A/B).
+   */
+  foldGraphs?: boolean;
   det?: DetectionOptions;
   /** Lines whose recognition confidence is below this are dropped (PaddleOCR drop_score 0.5). */
   dropScore?: number;

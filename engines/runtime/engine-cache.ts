@@ -31,11 +31,12 @@ export const CACHE_SCHEMA_VERSION = 1;
 
 /**
  * trt-engine: a TensorRT engine + its EP-context wrapper (trt/trt-engines.ts); fp16-model: an FP16
- * conversion (fp16.ts); rec-head-model: a rec model with the argmax head appended (rec-head.ts).
+ * conversion (fp16.ts); rec-head-model: a rec model with the argmax head appended (rec-head.ts);
+ * folded-model: a source model with its element-wise chains folded (graph-fold.ts).
  */
-export type CacheEntryKind = 'trt-engine' | 'fp16-model' | 'rec-head-model';
+export type CacheEntryKind = 'trt-engine' | 'fp16-model' | 'rec-head-model' | 'folded-model';
 /** Every kind, for anything that lists or counts entries by kind. */
-export const CACHE_ENTRY_KINDS: readonly CacheEntryKind[] = ['trt-engine', 'fp16-model', 'rec-head-model'];
+export const CACHE_ENTRY_KINDS: readonly CacheEntryKind[] = ['trt-engine', 'fp16-model', 'rec-head-model', 'folded-model'];
 
 /** Everything an entry depends on. null = does not apply to this kind (e.g. GPU for an FP16 model). */
 export interface CacheKey {

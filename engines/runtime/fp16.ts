@@ -9,9 +9,8 @@
  * precision differs from what its consumer needs. With keepIoTypes the graph's inputs and outputs stay
  * float32, so the JS side keeps handing ORT Float32Arrays.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { EngineCache, LockBusyError, type CacheKey } from './engine-cache.js';
+import type { CacheKey, EngineCache } from './engine-cache.js';
+import { getDerivedModel } from './derived-model.js';
 import {
   AttrType,
   ElemType,
@@ -630,26 +629,22 @@ export async function getFp16Model(
   modelPath: string,
   opts: { cache: EngineCache; options?: Fp16Options; stage?: 'det' | 'cls' | 'rec'; waitMs?: number },
 ): Promise<Fp16ModelResult> {
-  const key = fp16CacheKey(await sha256File(modelPath), opts.options, opts.stage);
-  const deadline = Date.now() + (opts.waitMs ?? 120_000);
-  for (;;) {
-    const hit = await opts.cache.lookup(key);
-    if (hit) {
-      return { path: path.join(hit.dir, FP16_MODEL_FILE), cached: true, entryId: hit.id, report: (hit.meta?.report as Fp16Report) ?? null };
-    }
-    try {
-      let report: Fp16Report | null = null;
-      const entry = await opts.cache.put(key, async (dir) => {
-        const t0 = performance.now();
-        const converted = convertModelToFp16(await readFile(modelPath), opts.options);
-        report = converted.report;
-        await writeFile(path.join(dir, FP16_MODEL_FILE), converted.model);
-        return { buildMs: Math.round(performance.now() - t0), meta: { report: converted.report, source: path.basename(modelPath) } };
-      });
-      return { path: path.join(entry.dir, FP16_MODEL_FILE), cached: false, entryId: entry.id, report, ...(entry.rebuiltBecause ? { rebuiltBecause: entry.rebuiltBecause } : {}) };
-    } catch (e) {
-      if (!(e instanceof LockBusyError) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const r = await getDerivedModel({
+    cache: opts.cache,
+    key: fp16CacheKey(await sha256File(modelPath), opts.options, opts.stage),
+    fileName: FP16_MODEL_FILE,
+    sourcePath: modelPath,
+    waitMs: opts.waitMs,
+    derive: (bytes) => {
+      const converted = convertModelToFp16(bytes, opts.options);
+      return { model: converted.model, meta: { report: converted.report } };
+    },
+  });
+  return {
+    path: r.path,
+    cached: r.cached,
+    entryId: r.entryId,
+    report: (r.meta?.report as Fp16Report | undefined) ?? null,
+    ...(r.rebuiltBecause ? { rebuiltBecause: r.rebuiltBecause } : {}),
+  };
 }

@@ -82,6 +82,7 @@ export async function createPipelineSessions(paths: ModelPaths, options: Pipelin
         cacheDir,
         trtEngine: options.trtEngines?.[stage],
         intraOpNumThreads: options.intraOpNumThreads,
+        foldGraph: options.foldGraphs,
         recHead: stage === 'rec' && (options.recHead ?? DEFAULT_REC_HEAD),
       });
       created.push(opened.session);

@@ -15,10 +15,9 @@
  * output is the FP32 Cast of the softmax, so the head sees exactly the values the full-probability
  * path reads.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { REC_HEAD_CHANNELS } from '../rec/ctc-decode.js';
-import { EngineCache, LockBusyError, type CacheKey } from './engine-cache.js';
+import type { CacheKey, EngineCache } from './engine-cache.js';
+import { getDerivedModel } from './derived-model.js';
 import {
   AttrType,
   ElemType,
@@ -133,20 +132,13 @@ export async function getRecHeadModel(
   opts: { cache: EngineCache; precision?: 'fp32' | 'fp16'; waitMs?: number },
 ): Promise<{ path: string; cached: boolean; entryId: string; rebuiltBecause?: string }> {
   const key = recHeadCacheKey(await sha256File(sourcePath), opts.precision ?? 'fp32');
-  const deadline = Date.now() + (opts.waitMs ?? 120_000);
-  for (;;) {
-    const hit = await opts.cache.lookup(key);
-    if (hit) return { path: path.join(hit.dir, REC_HEAD_MODEL_FILE), cached: true, entryId: hit.id };
-    try {
-      const entry = await opts.cache.put(key, async (dir) => {
-        const t0 = performance.now();
-        await writeFile(path.join(dir, REC_HEAD_MODEL_FILE), deriveRecHeadModel(await readFile(sourcePath)));
-        return { buildMs: Math.round(performance.now() - t0), meta: { source: path.basename(sourcePath), recipe: key.recipe } };
-      });
-      return { path: path.join(entry.dir, REC_HEAD_MODEL_FILE), cached: false, entryId: entry.id, ...(entry.rebuiltBecause ? { rebuiltBecause: entry.rebuiltBecause } : {}) };
-    } catch (e) {
-      if (!(e instanceof LockBusyError) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const r = await getDerivedModel({
+    cache: opts.cache,
+    key,
+    fileName: REC_HEAD_MODEL_FILE,
+    sourcePath,
+    waitMs: opts.waitMs,
+    derive: (bytes) => ({ model: deriveRecHeadModel(bytes), meta: { recipe: key.recipe } }),
+  });
+  return { path: r.path, cached: r.cached, entryId: r.entryId, ...(r.rebuiltBecause ? { rebuiltBecause: r.rebuiltBecause } : {}) };
 }

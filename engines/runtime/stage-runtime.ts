@@ -42,6 +42,11 @@ export interface OpenStageOptions {
   rememberVerdicts?: boolean;
   /** rec: load the argmax-head variant (see CreatePlannedSessionOptions.recHead). Default false. */
   recHead?: boolean;
+  /**
+   * Load the folded model (graph-fold.ts, cached in cacheDir) instead of the file as shipped; every later
+   * step (FP16 conversion, argmax head, the gate's FP32 reference) starts from it. Default true.
+   */
+  foldGraph?: boolean;
   log?: (message: string) => void;
 }
 
@@ -66,8 +71,9 @@ function toFp32(plan: ProviderPlan): ProviderPlan {
   };
 }
 
-export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage> {
-  const log = o.log ?? (() => {});
+export async function openStageSession(opts: OpenStageOptions): Promise<OpenedStage> {
+  const log = opts.log ?? (() => {});
+  const o: OpenStageOptions = opts.foldGraph === false ? opts : { ...opts, modelPath: await foldedModelPath(opts, log) };
   const plan = planProviders({
     stage: o.stage,
     preference: o.preference,
@@ -171,6 +177,24 @@ export async function openStageSession(o: OpenStageOptions): Promise<OpenedStage
   const rejected = { provider: session.provider.provider, reason: `${session.provider.precision.toUpperCase()} failed validation: ${validation.reason}` };
   await session.dispose();
   return loadFp32(rejected, validation);
+}
+
+/**
+ * The folded model's path, or the source's when folding fails (an unwritable cache folder, a model the
+ * folds do not understand): folding is a speed-up, never a reason not to start.
+ */
+async function foldedModelPath(o: OpenStageOptions, log: (message: string) => void): Promise<string> {
+  try {
+    const { EngineCache } = await import('./engine-cache.js');
+    const { getFoldedModel } = await import('./graph-fold.js');
+    const r = await getFoldedModel(o.modelPath, { cache: new EngineCache({ rootDir: o.cacheDir, log }), stage: o.stage });
+    const what = r.report ? `${r.report.nodesBefore} → ${r.report.nodesAfter} nodes` : 'folded';
+    log(`${o.stage}: graph folds ${what}${r.cached ? ' (cached)' : ''}${r.rebuiltBecause ? ` (made again: ${r.rebuiltBecause})` : ''}`);
+    return r.path;
+  } catch (e) {
+    log(`${o.stage}: loading the model as shipped; folding it failed (${(e as Error).message})`);
+    return o.modelPath;
+  }
 }
 
 interface VerdictMemory {

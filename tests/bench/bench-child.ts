@@ -44,6 +44,8 @@ export interface ChildConfig {
   /** mode 'pdf': the many-page PDF. */
   pdfPath?: string;
   compareFp16: boolean;
+  /** OcrPipelineOptions.foldGraphs (false: the models as shipped, for an A/B of graph-fold.ts). */
+  foldGraphs?: boolean;
   /** Crops used by the sweep and the text comparison (0 = all of the page's lines). */
   sweepLines: number;
   sweepRepeats: number;
@@ -146,7 +148,7 @@ async function pipelineMode(): Promise<void> {
     // 1. Cold start: process start → pipeline → first page result.
     const tCreate = performance.now();
     // One in-thread pipeline (concurrency 1): per-stage timings of a single page; the pool is measured below.
-    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, concurrency: 1 });
+    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, concurrency: 1 });
     const createMs = performance.now() - tCreate;
     const firstPage = await pipeline.recognizeImage(first.image, { index: 0 });
     const firstPageAtMs = performance.now();
@@ -164,7 +166,7 @@ async function pipelineMode(): Promise<void> {
 
     // 2. Warm start: a second pipeline in the same process (libraries loaded, FP16 models cached).
     const tWarm = performance.now();
-    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, concurrency: 1 });
+    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, concurrency: 1 });
     result.warmCreateMs = performance.now() - tWarm;
     await second.dispose();
 
@@ -268,7 +270,7 @@ async function pipelineMode(): Promise<void> {
       await Promise.all([det16.dispose(), rec32.dispose()]);
       // The real pipelines' page texts, when this configuration's pipeline really ran FP16.
       if (texts.length && (result.providers as Page['providers']).some((p) => p.precision === 'fp16')) {
-        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, concurrency: 1 });
+        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, concurrency: 1 });
         const src = await PageSource.open(cfg.sources);
         const rates = [];
         // "Within 0.2 CER points": each precision's CER against the page's ground truth, and the difference.
@@ -319,7 +321,7 @@ async function poolThroughput(): Promise<void> {
   const n = cfg.throughputPages ?? cfg.pages;
   try {
     const tCreate = performance.now();
-    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
     // Threads after the first load one at a time in the background; the timed run starts with all of them.
     if ('whenAllStarted' in pool) await (pool as { whenAllStarted(): Promise<void> }).whenAllStarted();
     const createMs = performance.now() - tCreate;
@@ -347,7 +349,7 @@ async function poolThroughput(): Promise<void> {
 }
 
 async function pdfMode(): Promise<void> {
-  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
   const samples: { page: number; rssMiB: number; atS: number }[] = [];
   const doneAtS: number[] = [];
   const n = cfg.pages;

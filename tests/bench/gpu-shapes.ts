@@ -6,6 +6,7 @@
  *
  *   node --import tsx tests/bench/gpu-shapes.ts [--ep cuda|cpu|webgpu|...] [--precision fp32|fp16]
  *        [--rows 8,16,32,64] [--buckets 320,480,...] [--repeats 5] [--copies 1] [--no-head] [--head-compare]
+ *        [--fold-compare] [--no-fold]
  *        [--image PNG (with PNG-minus-.png.truth.json beside it, as the synthetic fixtures have)]
  *
  * Default mode sweeps batch rows × GPU_REC_WIDTH_BUCKETS_PX: for every rows value all planned shapes are
@@ -13,6 +14,10 @@
  * the best ms per line per (rows, bucket) and for the whole page (pre/run/post split), with the page's CER
  * against its ground truth. `--copies k` repeats the page's lines k times (fuller batches, as when the
  * pipeline batches several pages).
+ *
+ * `--fold-compare` instead compares the folded rec model (engines/runtime/graph-fold.ts, what pipelines load)
+ * with the file as shipped, under the EP's default batching: rec pre/run/post ms per page, round-robin,
+ * and whether the texts are the same. `--no-fold` runs the other modes on the file as shipped.
  *
  * `--head-compare` instead compares the argmax head with the full-probability model under the EP's default
  * batching (what the pipeline does): rec pre/run/post ms per page and whether the results are identical.
@@ -29,6 +34,8 @@ import { TextRecognizer, type TextRecognizerOptions } from '../../engines/rec/te
 import type { PlannedProvider } from '../../engines/runtime/execution-providers.js';
 import { resolveModelPaths } from '../../engines/runtime/models.js';
 import { createSession } from '../../engines/runtime/session.js';
+import { EngineCache } from '../../engines/runtime/engine-cache.js';
+import { getFoldedModel } from '../../engines/runtime/graph-fold.js';
 import type { OcrSession } from '../../engines/stages.js';
 import type { ExecutionProviderName, Quad, RgbImage } from '../../engines/types.js';
 import { editDistance } from '../integration/engines/rec/render-line.js';
@@ -60,9 +67,10 @@ const refs = Array.from({ length: copies }, () => truth.lines).flat();
 const refChars = refs.reduce((s, t) => s + [...t].length, 0);
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'gpu-shapes-'));
 
-async function openRec(recHead: boolean): Promise<OcrSession> {
+async function openRec(recHead: boolean, fold = !args.includes('--no-fold')): Promise<OcrSession> {
   const c: PlannedProvider = { provider: ep, precision, model: precision === 'fp16' ? 'fp16' : 'original', notes: [] };
-  return createSession(paths.rec, { stage: 'rec', plan: [c], cache: cacheDir, recHead, verify: ep === 'cpu' ? 'none' : 'profile' });
+  const model = fold ? (await getFoldedModel(paths.rec, { cache: new EngineCache({ rootDir: cacheDir }), stage: 'rec' })).path : paths.rec;
+  return createSession(model, { stage: 'rec', plan: [c], cache: cacheDir, recHead, verify: ep === 'cpu' ? 'none' : 'profile' });
 }
 
 function cerOf(texts: string[]): number {
@@ -73,7 +81,34 @@ const fmt = (v: number, d = 1) => v.toFixed(d).padStart(8);
 console.log(`${path.basename(imagePath)}: ${pageCrops.length} lines × ${copies} = ${crops.length}; EP ${ep}/${precision}, ${head ? 'argmax head' : 'full probabilities'}; best of ${repeats}; width buckets ${buckets.join(',')}`);
 
 try {
-  if (args.includes('--head-compare')) {
+  if (args.includes('--fold-compare')) {
+    const kinds = ['shipped', 'folded'] as const;
+    const sessions = { shipped: await openRec(head, false), folded: await openRec(head, true) };
+    const recs = { shipped: await TextRecognizer.create(sessions.shipped, paths.dict), folded: await TextRecognizer.create(sessions.folded, paths.dict) };
+    if (ep !== 'cpu') for (const r of Object.values(recs)) await r.warmUp();
+    const best: Record<string, { pre: number; run: number; post: number }> = {};
+    const texts: Record<string, string[]> = {};
+    for (let k = 0; k <= repeats; k++) {
+      // Round-robin, so load from other processes disturbs both alike; round 0 warms up.
+      for (const kind of kinds) {
+        const r = await recs[kind].run(crops);
+        texts[kind] = r.results.map((x) => x.text);
+        if (k === 0) continue;
+        const b = (best[kind] ??= { pre: Infinity, run: Infinity, post: Infinity });
+        b.pre = Math.min(b.pre, r.timings.preMs);
+        b.run = Math.min(b.run, r.timings.runMs);
+        b.post = Math.min(b.post, r.timings.postMs);
+      }
+    }
+    console.log('model         rec pre ms  rec run ms rec post ms   (best per page)   CER');
+    for (const kind of kinds) {
+      const b = best[kind]!;
+      console.log(`${kind.padEnd(12)}${fmt(b.pre)}    ${fmt(b.run)}    ${fmt(b.post)}                  ${(cerOf(texts[kind]!) * 100).toFixed(2)} %`);
+    }
+    const differ = texts.shipped!.filter((t, i) => t !== texts.folded![i]).length;
+    console.log(`lines whose text differs: ${differ} of ${crops.length}`);
+    await Promise.all(Object.values(sessions).map((s) => s.dispose()));
+  } else if (args.includes('--head-compare')) {
     const out: Record<string, { pre: number; run: number; post: number; texts: string[]; json: string }> = {};
     const sessions = { probs: await openRec(false), argmax: await openRec(true) };
     const recs = {

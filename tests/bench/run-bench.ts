@@ -3,7 +3,10 @@
  *
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
- *                    [--concurrency N] [--throughput-pages N] [--out FILE] [--md FILE]
+ *                    [--concurrency N] [--throughput-pages N] [--no-fold] [--out FILE] [--md FILE]
+ *
+ * --no-fold: every pipeline loads the ONNX files as shipped instead of their folded versions
+ * (engines/runtime/graph-fold.ts), to measure what the folds are worth.
  *
  * --concurrency N: page-parallel threads (OcrPipelineOptions.concurrency) for the many-page PDF run and the
  * "pool pages/s" column (recognizeFile over a PDF of --throughput-pages pages, default the timed page count;
@@ -53,6 +56,8 @@ const throughputPagesFlag = flag('throughput-pages') === undefined ? undefined :
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const outFile = flag('out') ?? path.join(root, 'tests/.artifacts', `bench-${os.hostname()}-${stamp}.json`);
 const mdFile = flag('md');
+// --no-fold: load the models as shipped instead of folded (engines/runtime/graph-fold.ts), for an A/B.
+const foldGraphs = !args.includes('--no-fold');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-bench-'));
 
 // 300-dpi A4 text pages: the synthetic A4 PNG and the image-only scan PDFs (2480×3508 at 300 dpi).
@@ -129,6 +134,7 @@ function markdown(report: Record<string, any>): string {
   L.push(`# Lucid OCR benchmark, ${report.startedAt}`);
   L.push('');
   L.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.platform}, Node ${m.node}; GPU: ${m.gpus.length ? m.gpus.join('; ') : `none (${m.gpuReason ?? 'no nvidia-smi'})`}`);
+  L.push(`Models: ${report.foldGraphs === false ? 'as shipped (--no-fold)' : 'graph folds on (engines/runtime/graph-fold.ts; --no-fold for the files as shipped)'}.`);
   L.push(`Load average at start ${m.loadAvgStart.join(' / ')}, at end ${report.loadAvgEnd.join(' / ')} (1/5/15 min; other work shares this machine when it is > 0).`);
   L.push(`Pages: ${report.pages} timed pages (CPU EP: ${report.cpuPages ?? report.pages}) + 1 cold page per configuration, cycling ${report.sources.map((s: string) => path.basename(s)).join(', ')} (300 dpi A4, ${report.configs[0]?.run?.imageSize ?? '?'} px).`);
   L.push('');
@@ -208,7 +214,7 @@ if (flag('render')) {
   console.log(markdown(r));
   process.exit(0);
 }
-const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, configs: [] };
+const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, foldGraphs, configs: [] };
 const available = await detectProviderAvailability();
 report.availability = { ortBackends: available.ortBackends, epLibraries: available.epLibraries, cudnn: available.cudnn, vulkan: available.vulkan };
 const save = () => {
@@ -221,7 +227,7 @@ async function runPdf(): Promise<void> {
   if (primary && pdfPages > 0) {
     process.stderr.write(`bench: ${pdfPages}-page PDF on ${primary.ep} ${primary.precision} …\n`);
     const pdfPath = await buildPdf(pdfPages);
-    const r = await runChild({ mode: 'pdf', ep: primary.ep, precision: primary.precision, pages: pdfPages, sources, dpi, batchSizes, compareFp16: false, pdfPath, sweepLines, sweepRepeats, ...(concurrency ? { concurrency } : {}) }, 'pdf');
+    const r = await runChild({ mode: 'pdf', ep: primary.ep, precision: primary.precision, pages: pdfPages, sources, dpi, batchSizes, compareFp16: false, foldGraphs, pdfPath, sweepLines, sweepRepeats, ...(concurrency ? { concurrency } : {}) }, 'pdf');
     report.pdf = { config: { ep: primary.ep, precision: primary.precision }, ...r };
   } else report.pdf = { skipped: pdfPages > 0 ? 'no configuration ran' : '--pdf-pages 0' };
 }
@@ -239,7 +245,7 @@ for (const [epIndex, ep] of eps.entries()) {
     const timed = ep === 'cpu' ? cpuPages : pages;
     const throughputPages = throughputPagesFlag ?? timed;
     const throughput = throughputPages > 0 ? { throughputPdf: await buildPdf(throughputPages), throughputPages } : {};
-    const r = await runChild({ mode: 'pipeline', ep, precision, pages: timed, sources, dpi, batchSizes, compareFp16: true, sweepLines, sweepRepeats, ...throughput, ...(concurrency ? { concurrency } : {}) }, label);
+    const r = await runChild({ mode: 'pipeline', ep, precision, pages: timed, sources, dpi, batchSizes, compareFp16: true, foldGraphs, sweepLines, sweepRepeats, ...throughput, ...(concurrency ? { concurrency } : {}) }, label);
     report.configs.push({ ep, precision, ...r });
     save();
   }

@@ -65,6 +65,7 @@ describe('keys', () => {
       { recipe: 'trtexec-ffffffffffff' },
       { kind: 'fp16-model' },
       { kind: 'rec-head-model' },
+      { kind: 'folded-model' },
     ];
     const ids = new Set(changes.map((c) => cacheKeyId(key(c))));
     assert.equal(ids.size, changes.length);
@@ -234,7 +235,7 @@ describe('damage and corruption', () => {
     assert.deepEqual(await cache.list(), []);
     assert.ok(!existsSync(path.join(dir, 'entries', id)));
     assert.deepEqual(logs.filter((l) => /manifest|dropping/.test(l)), [], 'no recovery was needed');
-    assert.deepEqual([...CACHE_ENTRY_KINDS].sort(), ['fp16-model', 'rec-head-model', 'trt-engine']);
+    assert.deepEqual([...CACHE_ENTRY_KINDS].sort(), ['folded-model', 'fp16-model', 'rec-head-model', 'trt-engine']);
   });
 });
 
