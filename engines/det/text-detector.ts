@@ -46,17 +46,28 @@ export interface ResolvedDetectionOptions extends DbPostProcessOptions {
 }
 
 /**
- * Detector input shapes (height, width) a detector with `maxSideLen` and padToShapeBuckets produces: ONE square,
- * maxSideLen² (rounded up to 32). Tiles of a big page already have that size and a smaller page is padded up to
- * it with white. On a GPU a second shape would cost far more than the padding: the CUDA EP redoes its cuDNN
- * search on every change of input shape (0.3–1.7 s; engines/runtime/session.ts keeps one session per shape),
- * while det at 960² runs in ≈ 8 ms. GPU runtimes warm this shape up once.
+ * Portrait pages up to this height/width ratio (A4 1.414, US Letter 1.294) get one detector run of their own
+ * shape on GPU EPs (see detShapeBuckets).
+ */
+export const DET_PORTRAIT_PAGE_RATIO = 1.43;
+
+/**
+ * Detector input shapes (height, width) a detector with `maxSideLen` and padToShapeBuckets produces, smallest
+ * first: the square maxSideLen² (rounded up to 32), which every tile of a big page has and a small page is
+ * padded up to with white; and one portrait page, maxSideLen wide and DET_PORTRAIT_PAGE_RATIO times as tall.
+ * An A4 page at the automatic scale (960 × 1358) would otherwise take two overlapping 960² tiles, 1.84 M
+ * detector pixels instead of 1.32 M in one run. On a GPU every further shape costs more than padding does:
+ * the CUDA EP redoes its cuDNN search on every change of input shape (0.3–1.7 s; engines/runtime/session.ts
+ * keeps one session per shape), while det at 960² runs in ≈ 8 ms. GPU runtimes warm these shapes up once.
  */
 export function detShapeBuckets(maxSideLen: number = DEFAULT_DET_MAX_SIDE_LEN_PX): [number, number][] {
   const side = ceilTo(maxSideLen, DET_SIZE_MULTIPLE_PX);
-  return [[side, side]];
+  return [
+    [side, side],
+    [ceilTo(side * DET_PORTRAIT_PAGE_RATIO, DET_SIZE_MULTIPLE_PX), side],
+  ];
 }
-/** The shape of the default detector with padToShapeBuckets: 960 × 960. */
+/** The shapes of the default detector with padToShapeBuckets: 960 × 960 and 1376 × 960 (height × width). */
 export const DET_SHAPE_BUCKETS: readonly (readonly [number, number])[] = detShapeBuckets();
 
 /** One detector run: the part of the (scaled) page it covers and where its boxes go in page pixels. */
@@ -242,8 +253,12 @@ export class TextDetector {
     const sx = scaledW / image.width, sy = scaledH / image.height;
     timings.preMs += performance.now() - t0;
 
-    // 2. Run every tile; boxes go straight to page pixels.
-    const tiles = planTiles(scaledW, scaledH, this.#opts.maxSideLen, this.#opts.tileOverlapPx, this.#opts.padToShapeBuckets);
+    // 2. Run every tile; boxes go straight to page pixels. With shape buckets, a page that fits one (a portrait
+    //    A4/Letter page, or anything within the square) is one run: fewer detector pixels than two square tiles.
+    const fitsBucket = this.#opts.padToShapeBuckets && this.shapeBuckets.some(([h, w]) => scaledW <= w && scaledH <= h);
+    const tiles = fitsBucket
+      ? [{ x: 0, y: 0, width: scaledW, height: scaledH }]
+      : planTiles(scaledW, scaledH, this.#opts.maxSideLen, this.#opts.tileOverlapPx, this.#opts.padToShapeBuckets);
     const single = tiles.length === 1;
     const runs: TileRun[] = [];
     for (const region of tiles) {
@@ -285,10 +300,9 @@ export class TextDetector {
       return { width: ceilTo(region.width, DET_SIZE_MULTIPLE_PX), height: ceilTo(region.height, DET_SIZE_MULTIPLE_PX) };
     }
     const buckets = detShapeBuckets(this.#opts.maxSideLen);
-    const largest = buckets[buckets.length - 1]!;
-    // Tiles of a tiled page always use the largest square; a page that fits one tile takes the smallest that holds it.
+    // Tiles of a tiled page always use the square; a page that fits a bucket takes the smallest that holds it.
     const fit = wholePage ? buckets.find(([h, w]) => region.width <= w && region.height <= h) : undefined;
-    const [h, w] = fit ?? largest;
+    const [h, w] = fit ?? buckets[0]!;
     return { width: w, height: h };
   }
 

@@ -82,6 +82,13 @@ export interface PlanRequest {
    * mean |Δ| 1.2e-2 and rec decodes differed by 2.9% CER, both failing the validation gate.
    */
   webgpuFp16?: boolean;
+  /**
+   * Let the CUDA EP run the FP16 det model. Off by default: on the H100 (onnxruntime-node 1.29, folded
+   * models) FP16 det was slower than FP32, 15.1 → 19.9 ms per 300-dpi A4 page in the pipeline and
+   * 6.3 → 7.9 ms at 960×672, while FP16 rec was faster (100.8 → 81.5 ms per 100 lines). So an FP16
+   * pipeline on CUDA runs det in FP32 and says so; cls and rec run FP16.
+   */
+  cudaDetFp16?: boolean;
 }
 
 export interface PlannedProvider {
@@ -224,6 +231,10 @@ export function planProviders(req: PlanRequest): ProviderPlan {
       precision = 'fp32';
       model = 'original';
       notes.push('FP16 on WebGPU failed validation on the measured GPU machine (det map Δ 1.2e-2, rec CER 2.9%), so WebGPU uses FP32');
+    } else if (ep === 'cuda' && precision === 'fp16' && req.stage === 'det' && !req.cudaDetFp16) {
+      precision = 'fp32';
+      model = 'original';
+      notes.push('FP16 detection measured slower than FP32 on the CUDA EP (H100: 19.9 vs 15.1 ms per A4 page), so det uses FP32; cls and rec use FP16');
     }
     if (ep === 'cuda' && !req.available.cudnn) notes.push('cuDNN 9 (libcudnn.so.9) was not found on the library path; the CUDA EP may fail to load');
     candidates.push({ provider: ep, precision, model, ...(engines ? { engines } : {}), notes });

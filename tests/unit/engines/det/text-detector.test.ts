@@ -50,9 +50,9 @@ describe('tile planning', () => {
     assert.ok(covered.every((v) => v === 1));
   });
 
-  test('shape buckets: one square of maxSideLen (rounded up to 32)', () => {
-    assert.deepEqual(DET_SHAPE_BUCKETS, [[960, 960]]);
-    assert.deepEqual(detShapeBuckets(1000), [[1024, 1024]]);
+  test('shape buckets: the square of maxSideLen (rounded up to 32), then one portrait page of it', () => {
+    assert.deepEqual(DET_SHAPE_BUCKETS, [[960, 960], [1376, 960]]);
+    assert.deepEqual(detShapeBuckets(1000), [[1024, 1024], [1472, 1024]]);
   });
 });
 
@@ -145,6 +145,17 @@ describe('TextDetector input shapes', () => {
     const det = await TextDetector.create(rec, { tiling: 'off' });
     await det.run(page(2480, 3508));
     assert.deepEqual(rec.shapes, [[1, 3, 960, 672]]);
+  });
+
+  test('padToShapeBuckets: a portrait A4 or Letter page is one run of the portrait bucket; landscape takes square tiles', async () => {
+    const rec = new ShapeRecorder();
+    const det = await TextDetector.create(rec, { padToShapeBuckets: true });
+    await det.run(page(2480, 3508)); // A4, 300 dpi: 960 × 1358 at the automatic scale
+    await det.run(page(2550, 3300)); // US Letter, 300 dpi: 960 × 1242
+    assert.deepEqual(rec.shapes, [[1, 3, 1376, 960], [1, 3, 1376, 960]]);
+    const land = new ShapeRecorder();
+    await (await TextDetector.create(land, { padToShapeBuckets: true })).run(page(3508, 2480));
+    assert.deepEqual(land.shapes, [[1, 3, 960, 960], [1, 3, 960, 960]]);
   });
 
   test('padToShapeBuckets: every input is one of the advertised buckets', async () => {

@@ -57,7 +57,7 @@ describe('planProviders on Linux x64', () => {
     assert.deepEqual(order(p), ['tensorrt', 'cuda', 'webgpu', 'cpu']);
     assert.equal(p.candidates[0]!.model, 'trt-engine');
     assert.equal(p.candidates[0]!.engines?.[0]?.wrapperPath, '/cache/entries/abc/model_ctx.onnx');
-    assert.equal(p.candidates[1]!.model, 'fp16', 'CUDA runs the FP16 ONNX model');
+    assert.equal(p.candidates[1]!.model, 'original', 'CUDA runs det in FP32 (FP16 det measured slower; see the per-stage test)');
     assert.equal(p.candidates[3]!.precision, 'fp32', 'CPU stays FP32 by default');
     assert.match(p.candidates[3]!.notes.join(' '), /FP16 runs slower/);
   });
@@ -135,6 +135,20 @@ describe('per-stage choice', () => {
     assert.match(w.notes.join(' '), /failed validation/);
     const w2 = plan({ stage: 'det', precision: 'fp16', webgpuFp16: true }).candidates.find((c) => c.provider === 'webgpu')!;
     assert.deepEqual([w2.precision, w2.model], ['fp16', 'fp16']);
+  });
+
+  test('FP16 on CUDA: det stays FP32 (measured slower), cls and rec run FP16; cudaDetFp16 lets det run FP16', () => {
+    const cudaOf = (p: ReturnType<typeof plan>) => p.candidates.find((c) => c.provider === 'cuda')!;
+    const det = cudaOf(plan({ stage: 'det', precision: 'fp16' }));
+    assert.deepEqual([det.precision, det.model], ['fp32', 'original']);
+    assert.match(det.notes.join(' '), /FP16 detection measured slower than FP32 on the CUDA EP/);
+    for (const stage of ['cls', 'rec'] as const) {
+      const c = cudaOf(plan({ stage, precision: 'fp16' }));
+      assert.deepEqual([c.precision, c.model], ['fp16', 'fp16'], stage);
+    }
+    const allowed = cudaOf(plan({ stage: 'det', precision: 'fp16', cudaDetFp16: true }));
+    assert.deepEqual([allowed.precision, allowed.model], ['fp16', 'fp16']);
+    assert.deepEqual([cudaOf(plan({ stage: 'det', precision: 'fp32' })).precision], ['fp32']);
   });
 
   test('FP16 on CPU only when measured faster', () => {
