@@ -18,6 +18,7 @@ import { resolveModelPaths, type ModelPaths } from './runtime/models.js';
 import { createPipelineSessions, type PipelineSessions } from './runtime/pipeline-sessions.js';
 import { normalizeLatinPunctuation } from './rec/latin-punctuation.js';
 import { recoverSpaces } from './rec/space-recovery.js';
+import { fixGlyphsByInk } from './rec/glyph-ink.js';
 import { TextRecognizer } from './rec/text-recognizer.js';
 import type { LineCrop } from './stages.js';
 import {
@@ -196,7 +197,7 @@ class Pipeline implements PagePipeline {
     const candidates: LineCandidate[] = [];
     rec.results.forEach((raw, i) => {
       // Beyond PaddleOCR: put back the word spaces small Latin text loses, and ASCII punctuation in Latin text.
-      const r = normalizeLatinPunctuation(recoverSpaces(upright[i]!, raw));
+      const r = normalizeLatinPunctuation(fixGlyphsByInk(upright[i]!, recoverSpaces(upright[i]!, raw)));
       const text = r.text.trim();
       if (!text || r.confidence < dropScore) return;
       const quad = readingOrderQuad(crops[i]!, flips[i]!);

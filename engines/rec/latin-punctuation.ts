@@ -48,6 +48,13 @@ const GREEK = /\p{Script=Greek}/u;
 const LATIN = /\p{Script=Latin}/u;
 /** Zero as monospaced and some sans fonts draw it (slashed or dotted): read as theta or a slashed O. */
 const ZERO_LOOKALIKES = new Set(['θ', 'Θ', 'Ø', 'ø']);
+/** Digits, brackets and code punctuation: beside one of these a lone θ or Ø, or an unsure lone o, is a zero. */
+const ZERO_NEIGHBOUR = /^[\p{Nd}()[\]{},;=+\-*/<>]$/u;
+/**
+ * Below this confidence a lone o or O was a coin toss for the model: a dotted or slashed zero reads "o" at
+ * 0.30 with θ and 0 close behind (".slice(o, limit)"); a letter O the model sees clearly scores above 0.9.
+ */
+const UNSURE_ZERO_CONFIDENCE = 0.5;
 /** Arithmetic, assignment and sigils: next to one of these a lone O is a number. */
 const NUMERIC_CONTEXT = /^[=+\-*/<>%^&|$#]$/u;
 const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}]$/u;
@@ -63,7 +70,8 @@ const URL_SCHEME = /(?:https?|ftp|file|sftp|wss?)$/iu;
  * - "http: //host" → "http://host", and inside a URL a space before "." or "/" is dropped ("www .gnu.org");
  * - a closing ASCII quote after an opening curly one is curly too: ‘word' → ‘word’, “word" → “word”;
  * - θ, Θ, Ø, ø standing alone (no letter beside them) in a line with no other Greek are the digit 0 of fonts
- *   that slash or dot their zeros: "slice(θ, n)";
+ *   that slash or dot their zeros: "slice(θ, n)"; so is a lone o or O the model was unsure of (confidence
+ *   below 0.5) beside a digit, a bracket or code punctuation: "slice(o, n)";
  * - a capital O with no other letter in its word, after a digit or beside an operator or sigil, is the digit
  *   0: "1O", "$O", "N = O;" (but "H2O", "O2", "O'Neill", "type O blood" stay);
  * - o and O inside a number (a word of digits, o/O and the separators , . : that starts with a digit and holds
@@ -125,10 +133,14 @@ export function fixLatinMisreads(result: RecResult): RecResult {
   for (let i = 0; i < texts.length; i++) {
     const t = texts[i]!;
     if (isLetter(i - 1) || isLetter(i + 1)) continue;
+    const touchesNumber = (j: number) => ZERO_NEIGHBOUR.test(texts[j] ?? '');
     if (ZERO_LOOKALIKES.has(t) && !hasGreek) {
       // θ is never a Latin letter; Ø is also a Danish word, so it needs a digit or code punctuation beside it.
-      const touches = (j: number) => /^[\p{Nd}()[\]{},;=+\-*/<>]$/u.test(texts[j] ?? '');
-      if (t === 'θ' || t === 'Θ' || touches(i - 1) || touches(i + 1)) set(i, '0');
+      if (t === 'θ' || t === 'Θ' || touchesNumber(i - 1) || touchesNumber(i + 1)) set(i, '0');
+    } else if ((t === 'o' || t === 'O') && chars[i]!.confidence < UNSURE_ZERO_CONFIDENCE && (touchesNumber(i - 1) || touchesNumber(i + 1))) {
+      // A lone round glyph the model could not place, between digits or code punctuation: a zero with a dot or
+      // slash inside ("slice(0, n)"), which the model reads as o, θ or 0 by turns.
+      set(i, '0');
     } else if (t === 'O') {
       // Beside it (skipping spaces): a digit, or an operator; an apostrophe after it is a name (O'Neill).
       if (texts[i + 1] === "'" || texts[i + 1] === '\u2019') continue;

@@ -152,7 +152,8 @@ function inkLut(hist: Uint32Array, n: number): Uint8Array {
   return isInk;
 }
 
-function otsuThreshold(hist: Uint32Array, total: number): number {
+/** Otsu's threshold of a 256-bin histogram of `total` values: the last value of the darker class. */
+export function otsuThreshold(hist: Uint32Array, total: number): number {
   let sum = 0;
   for (let v = 0; v < 256; v++) sum += v * hist[v]!;
   let sumB = 0;

@@ -52,6 +52,22 @@ describe('fixLatinMisreads', () => {
     assert.equal(fixed('θ = α + β'), 'θ = α + β');
   });
 
+  test('a lone o or O the model was unsure of, beside a digit or code punctuation, is a zero', () => {
+    /** `text` with the model's confidence 0.3 on the character at `at` (a dotted zero reads "o" at 0.30). */
+    const unsure = (text: string, at: number): string => {
+      const r = rec(text);
+      r.chars[at] = { ...r.chars[at]!, confidence: 0.3 };
+      return fixLatinMisreads(r).text;
+    };
+    assert.equal(unsure('.slice(o, limit);', 7), '.slice(0, limit);');
+    assert.equal(unsure('a[O] = 1', 2), 'a[0] = 1');
+    assert.equal(unsure('x = 1o', 5), 'x = 10');
+    // Sure of it, or inside a word, or with no number or code beside it: a letter.
+    assert.equal(fixed('.slice(o, limit);'), '.slice(o, limit);');
+    assert.equal(unsure('a dog', 3), 'a dog');
+    assert.equal(unsure('type o blood', 5), 'type o blood');
+  });
+
   test('a lone capital O after a digit or beside an operator is a zero', () => {
     assert.equal(fixed('N = O; load'), 'N = 0; load');
     assert.equal(fixed('print $O, "$1"'), 'print $0, "$1"');
