@@ -53,9 +53,21 @@ export interface OcrPipelineOptions {
    * identities, the same outputs to about 1e-6). Default true; false loads the files as shipped (for A/B).
    */
   foldGraphs?: boolean;
+  /**
+   * CPU EP: the classifier and recognition run on this many single-threaded sessions side by side instead
+   * of one session with every core's thread. Default: one per core, at most 4 (1 when intraOpNumThreads is given).
+   */
+  cpuSessions?: number;
   det?: DetectionOptions;
   /** Lines whose recognition confidence is below this are dropped (PaddleOCR drop_score 0.5). */
   dropScore?: number;
+  /**
+   * Rec tensor width (px at 48 px height) past which a line is read in overlapping pieces and merged
+   * (TextRecognizerOptions.chunkWidthPx). Default: DEFAULT_GPU_REC_CHUNK_WIDTH_PX on GPU EPs, whose shape
+   * plan (warm-up, session pool) stops at that width; null (off) on the CPU EP. Set on the CPU EP to
+   * measure chunking's effect on the text (`npm run eval -- --rec-chunk 960`).
+   */
+  recChunkWidthPx?: number | null;
   /** Use the 180° line-direction classifier (default true). */
   useCls?: boolean;
   /** Detect page orientation 0/90/180/270 automatically (default true). */

@@ -133,7 +133,7 @@ class Pipeline implements PagePipeline {
     try {
       const detector = await TextDetector.create(sessions.det, options.det);
       const classifier = await TextClassifier.create(sessions.cls);
-      const recognizer = await TextRecognizer.create(sessions.rec, paths.dict);
+      const recognizer = await TextRecognizer.create(sessions.rec, paths.dict, options.recChunkWidthPx === undefined ? {} : { chunkWidthPx: options.recChunkWidthPx });
       // GPU stages: run every shape of the plan once now, so no page pays for tuning (CPU: nothing to do).
       const { warmUpPipeline } = await import('./runtime/pipeline-warm-up.js');
       const warm = await warmUpPipeline(sessions, { detector, classifier, recognizer });

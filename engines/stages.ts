@@ -21,6 +21,11 @@ export interface OcrSession {
   readonly provider: StageProvider;
   /** Runs the model on one float32 input; returns its single float32 output. */
   run(input: TensorData): Promise<TensorData>;
+  /**
+   * How many run() calls may usefully be in flight at once (several single-threaded CPU sessions behind
+   * one OcrSession: runtime/session.ts ConcurrentSession). Absent = 1: callers await each run.
+   */
+  readonly parallelism?: number;
   dispose(): Promise<void>;
 }
 

@@ -38,15 +38,32 @@ export function geometricWidthBuckets(maxWidthPx: number, growth = REC_WIDTH_BUC
 export const DEFAULT_REC_WIDTH_BUCKETS_PX: readonly number[] = geometricWidthBuckets(8192);
 
 /**
- * Tensor widths on GPU execution providers: the CPU's ×1.2 list up to 4096 px (w/h ≈ 85, longer than a
- * full-width 300-dpi A4 line of 9 pt text), 15 shapes, each tuned once at start-up (a new shape costs the
- * CUDA EP 0.3–1.7 s of cuDNN search; one session per shape, see ShapePooledSession). A coarser list would
- * warm up faster but squeezes lines harder, and that costs text: measured on the CPU EP over 84 rendered
- * lines (16–44 px, 7 fonts, English + Chinese), CER 0.66 % with [320, 480, 640, 960, 1280, 1920, 2560,
- * 3840], 0.43 % with ×1.33 steps, 0.08 % with this list. Same widths as the CPU also means the same text
- * on every EP. Lines past 4096 px continue the series (bucketImgWidth), untuned.
+ * Tensor widths on GPU execution providers without chunking: the CPU's ×1.2 list up to 4096 px (w/h ≈ 85, longer
+ * than a full-width 300-dpi A4 line of 9 pt text), 15 shapes, each tuned once at start-up (a new shape costs the
+ * CUDA EP 0.3–1.7 s of cuDNN search; one session per shape, see ShapePooledSession). A coarser list would warm up
+ * faster but squeezes lines harder, and that costs text: measured on the CPU EP over 84 rendered lines (16–44 px,
+ * 7 fonts, English + Chinese), CER 0.66 % with [320, 480, 640, 960, 1280, 1920, 2560, 3840], 0.43 % with ×1.33
+ * steps, 0.08 % with this list. Lines past 4096 px continue the series (bucketImgWidth), untuned.
  */
-export const GPU_REC_WIDTH_BUCKETS_PX: readonly number[] = DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= 4096);
+export const GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX: readonly number[] = DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= 4096);
+
+/**
+ * Widest rec tensor on GPU EPs: longer lines are read in overlapping pieces of this width (rec-chunks.ts), so the
+ * GPU tunes and pools only the 7 buckets up to it. Measured on the 525 lines of the 29 eval pages that are wider
+ * than 768 px at 48 px height (CPU EP, text after space recovery; 94 errors read whole): 89 errors in pieces of
+ * 672 px, 94 of 800, 82 of 960, 87 of 1152, 89 of 1376; the whole eval 471 → 459 errors at 960. Start-up on an
+ * H100 (CUDA EP), 15 → 7 rec shapes: FP32 17.6 → 14.7 s (rec warm-up 12.0 → 6.6 s), 2.13 → 1.76 GB RSS; FP16
+ * 73.6 → 47.4 s, 3.7 → 2.8 GB. The price: the long lines' pieces hold ~1.4× their tensor columns (overlap, and
+ * pieces are not squeezed); on that H100 the rec run per page stayed within ±7 ms (41–85 ms).
+ */
+export const DEFAULT_GPU_REC_CHUNK_WIDTH_PX = 960;
+
+/**
+ * Tensor widths on GPU execution providers: the CPU's ×1.2 list up to DEFAULT_GPU_REC_CHUNK_WIDTH_PX (320 … 960,
+ * 7 shapes instead of GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX's 15), each tuned once at start-up. The buckets are the
+ * CPU's, so a line within them gets the same tensor on every EP; wider lines are chunked (TextRecognizer).
+ */
+export const GPU_REC_WIDTH_BUCKETS_PX: readonly number[] = DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= DEFAULT_GPU_REC_CHUNK_WIDTH_PX);
 
 /**
  * Rows per rec run on GPU EPs, every run padded to it (one shape per width bucket). Blank rows cost a
@@ -456,16 +473,31 @@ export function resizeNormalizeInto(
   }
 }
 
+/** A column range of a crop that is run as a crop of its own (a piece of a long line, rec-chunks.ts). */
+export interface RecCropWindow {
+  x0Px: number;
+  widthPx: number;
+}
+
 /**
  * Fills `out` (length rows·3·48·imgW) with one batch as [rows, 3, 48, imgW]: each crop resized to its
- * planned width and right-padded with 0; blank padding rows all 0.
+ * planned width and right-padded with 0; blank padding rows all 0. `windows[i]`, where given, restricts
+ * crops[i] to that column range (the plan was made from the window's size).
  */
-export function writeRecBatch(crops: readonly RgbImage[], plan: RecBatchPlan, out: Float32Array, scratch: ResizeScratch): void {
+export function writeRecBatch(
+  crops: readonly RgbImage[],
+  plan: RecBatchPlan,
+  out: Float32Array,
+  scratch: ResizeScratch,
+  windows?: readonly (RecCropWindow | undefined)[],
+): void {
   const planeStride = REC_IMG_H_PX * plan.imgWPx;
   const itemStride = 3 * planeStride;
   for (let row = 0; row < plan.cropIndices.length; row++) {
-    const crop = crops[plan.cropIndices[row]!]!;
-    resizeNormalizeInto(crop, plan.resizedWidthsPx[row]!, REC_IMG_H_PX, out, row * itemStride, plan.imgWPx, planeStride, scratch);
+    const i = plan.cropIndices[row]!;
+    const crop = crops[i]!;
+    const win = windows?.[i];
+    resizeNormalizeInto(crop, plan.resizedWidthsPx[row]!, REC_IMG_H_PX, out, row * itemStride, plan.imgWPx, planeStride, scratch, win?.x0Px ?? 0, win?.widthPx);
   }
   out.fill(0, plan.cropIndices.length * itemStride, plan.rows * itemStride);
 }

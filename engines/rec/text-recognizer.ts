@@ -5,19 +5,25 @@ import type { OcrSession, RecOutput, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
 import { REC_HEAD_CHANNELS, ctcGreedyDecodeArgmaxBatch, ctcGreedyDecodeBatch } from './ctc-decode.js';
 import { loadDictionary } from './dictionary.js';
+import { inLanes } from '../runtime/lanes.js';
+import { chunkWindowWidthPx, columnInk, mergeRecPieces, needsRecChunks, planRecPieces, type RecPiece } from './rec-chunks.js';
 import {
   DEFAULT_GPU_REC_BATCH_ROWS,
+  DEFAULT_GPU_REC_CHUNK_WIDTH_PX,
   DEFAULT_REC_WIDTH_BUCKETS_PX,
   GPU_REC_WIDTH_BUCKETS_PX,
+  GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX,
   REC_IMG_H_PX,
   REC_MIN_IMG_W_PX,
   ResizeScratch,
   TensorArena,
+  bucketImgWidth,
   cropRatio,
   planRecBatches,
   recPlanShapes,
   writeRecBatch,
   type RecBatchingOptions,
+  type RecCropWindow,
 } from './rec-preprocess.js';
 
 export interface TextRecognizerOptions {
@@ -29,11 +35,19 @@ export interface TextRecognizerOptions {
    */
   batchSize?: number;
   /**
-   * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX on the CPU EP,
-   * GPU_REC_WIDTH_BUCKETS_PX elsewhere (few shapes, all warmed up); null = PaddleOCR's exact per-batch
-   * widths (see RecBatchingOptions).
+   * Tensor width buckets (ascending, multiples of 8); default DEFAULT_REC_WIDTH_BUCKETS_PX on the CPU EP;
+   * elsewhere GPU_REC_WIDTH_BUCKETS_PX (the CPU's up to the chunk width: few shapes, all warmed up), or
+   * GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX with chunkWidthPx null; null = PaddleOCR's exact per-batch widths (see
+   * RecBatchingOptions).
    */
   widthBucketsPx?: readonly number[] | null;
+  /**
+   * Lines whose tensor would be wider than this are read in overlapping pieces of exactly this width
+   * (rec-chunks.ts) and merged, so no run is wider. Snapped down to a width bucket (≥ 320). Default
+   * DEFAULT_GPU_REC_CHUNK_WIDTH_PX on GPU EPs (each width is a shape to tune and a pooled session there); null
+   * (off) on the CPU EP, where any width costs nothing extra.
+   */
+  chunkWidthPx?: number | null;
   /**
    * Tensor batch-size buckets; a short batch is padded with blank rows up to the next. Default: none on
    * the CPU EP (blank rows are pure waste there); [batchSize] on GPU EPs, so every width bucket is one
@@ -57,11 +71,14 @@ export interface RecRunOptions {
  */
 export class TextRecognizer {
   readonly #session: OcrSession;
-  readonly #arena = new TensorArena();
-  readonly #scratch = new ResizeScratch();
+  /** One input buffer and resize scratch per batch in flight (see run). */
+  readonly #arenas: TensorArena[] = [];
+  readonly #scratches: ResizeScratch[] = [];
   /** Character table, index = model class (0 = blank, last = ' '). */
   readonly character: readonly string[];
   readonly batching: Readonly<RecBatchingOptions>;
+  /** Tensor width past which lines are chunked (a width bucket), or null. */
+  readonly chunkWidthPx: number | null;
   /**
    * What the session's first run returned: 'argmax' = the argmax head (engines/runtime/rec-head.ts,
    * [N, T, 3]), 'probs' = the softmax [N, T, classes]. run() decodes each batch by its output's shape, so
@@ -69,10 +86,17 @@ export class TextRecognizer {
    */
   readonly outputKind: 'argmax' | 'probs';
 
-  private constructor(session: OcrSession, character: readonly string[], batching: RecBatchingOptions, outputKind: 'argmax' | 'probs') {
+  private constructor(
+    session: OcrSession,
+    character: readonly string[],
+    batching: RecBatchingOptions,
+    chunkWidthPx: number | null,
+    outputKind: 'argmax' | 'probs',
+  ) {
     this.#session = session;
     this.character = character;
     this.batching = batching;
+    this.chunkWidthPx = chunkWidthPx;
     this.outputKind = outputKind;
   }
 
@@ -83,7 +107,23 @@ export class TextRecognizer {
   static async create(session: OcrSession, dictPath: string, opts: TextRecognizerOptions = {}): Promise<TextRecognizer> {
     const onCpu = session.provider.provider === 'cpu';
     const batchSize = Math.max(1, Math.floor(opts.batchSize ?? (onCpu ? 1 : DEFAULT_GPU_REC_BATCH_ROWS)));
-    const widthBucketsPx = opts.widthBucketsPx === undefined ? (onCpu ? DEFAULT_REC_WIDTH_BUCKETS_PX : GPU_REC_WIDTH_BUCKETS_PX) : opts.widthBucketsPx;
+    const chunkOpt = opts.chunkWidthPx === undefined ? (onCpu ? null : DEFAULT_GPU_REC_CHUNK_WIDTH_PX) : opts.chunkWidthPx;
+    const widthBucketsPx =
+      opts.widthBucketsPx !== undefined
+        ? opts.widthBucketsPx
+        : onCpu
+          ? DEFAULT_REC_WIDTH_BUCKETS_PX
+          : chunkOpt === null
+            ? GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX
+            : chunkOpt === DEFAULT_GPU_REC_CHUNK_WIDTH_PX
+              ? GPU_REC_WIDTH_BUCKETS_PX
+              : DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= Math.max(REC_MIN_IMG_W_PX, chunkOpt));
+    // A piece runs at exactly the chunk width, so that width must be a bucket: the largest one at or below it.
+    let chunkWidthPx: number | null = null;
+    if (chunkOpt !== null) {
+      const wanted = Math.max(REC_MIN_IMG_W_PX, chunkOpt);
+      chunkWidthPx = widthBucketsPx && widthBucketsPx.length > 0 ? bucketImgWidth(wanted, widthBucketsPx) : Math.floor(wanted / 8) * 8;
+    }
     const maxBatchWidthPx = opts.maxBatchWidthPx ?? (onCpu || !widthBucketsPx?.length ? undefined : batchSize * widthBucketsPx[widthBucketsPx.length - 1]!);
     const batching: RecBatchingOptions = {
       batchSize,
@@ -111,24 +151,32 @@ export class TextRecognizer {
     const outputKind = dims[2] === REC_HEAD_CHANNELS ? 'argmax' : 'probs';
     const classCount = outputKind === 'argmax' ? data[2]! : dims[2]!;
     const character = loadDictionary(dictPath, classCount);
-    return new TextRecognizer(session, character, batching, outputKind);
+    return new TextRecognizer(session, character, batching, chunkWidthPx, outputKind);
   }
 
-  /** Recognises `crops`; results come back in the input order. Zero-size crops give empty text. */
+  /**
+   * Recognises `crops`; results come back in the input order. Zero-size crops give empty text. With a
+   * session whose parallelism is > 1 (several single-threaded CPU sessions), that many batches are in
+   * flight at once, each with its own input buffer; the next batch is prepared while others run.
+   */
   async run(crops: readonly RgbImage[], opts: RecRunOptions = {}): Promise<RecOutput> {
     const results: RecResult[] = crops.map(() => ({ text: '', confidence: 0, chars: [] }));
-    const batchShapes: number[][] = [];
     const timings = { preMs: 0, runMs: 0, postMs: 0 };
-    const live = crops.map((_, i) => i).filter((i) => cropRatio(crops[i]!) > 0);
-    const liveCrops = live.map((i) => crops[i]!);
-    const plans = planRecBatches(liveCrops, this.batching);
-
-    for (const plan of plans) {
+    const tUnits = performance.now();
+    const units = this.#units(crops);
+    const unitsMs = performance.now() - tUnits;
+    const unitResults: RecResult[] = new Array(units.images.length);
+    const plans = planRecBatches(units.sizes, this.batching);
+    const batchShapes: number[][] = new Array(plans.length);
+    const lanes = Math.max(1, Math.min(Math.floor(this.#session.parallelism ?? 1), plans.length));
+    const tStart = performance.now();
+    await inLanes(plans.length, lanes, async (index, lane) => {
+      const plan = plans[index]!;
       if (opts.signal?.aborted) throw new OcrError('CANCELLED', 'Text recognition was cancelled.', { cause: opts.signal.reason });
       const t0 = performance.now();
       const dims = [plan.rows, 3, REC_IMG_H_PX, plan.imgWPx];
-      const input = this.#arena.view(plan.rows * 3 * REC_IMG_H_PX * plan.imgWPx);
-      writeRecBatch(liveCrops, plan, input, this.#scratch);
+      const input = (this.#arenas[lane] ??= new TensorArena()).view(plan.rows * 3 * REC_IMG_H_PX * plan.imgWPx);
+      writeRecBatch(units.images, plan, input, (this.#scratches[lane] ??= new ResizeScratch()), units.windows);
       const t1 = performance.now();
       const output = await this.#session.run({ data: input, dims });
       const t2 = performance.now();
@@ -141,23 +189,72 @@ export class TextRecognizer {
         ? ctcGreedyDecodeArgmaxBatch(output.data, output.dims, this.character, contentFracs)
         : ctcGreedyDecodeBatch(output.data, output.dims, this.character, contentFracs);
       plan.cropIndices.forEach((j, row) => {
-        results[live[j]!] = decoded[row]!;
+        unitResults[j] = decoded[row]!;
       });
       const t3 = performance.now();
       timings.preMs += t1 - t0;
       timings.runMs += t2 - t1;
       timings.postMs += t3 - t2;
-      batchShapes.push(dims);
+      batchShapes[index] = dims;
+    });
+    // Side by side, runs overlap each other and the next batch's preparation: what the page waited for
+    // is the wall time less the (serial) JS work.
+    if (lanes > 1) timings.runMs = Math.max(0, performance.now() - tStart - timings.preMs - timings.postMs);
+    timings.preMs += unitsMs;
+    const tMerge = performance.now();
+    for (const o of units.owners) {
+      results[o.crop] = o.pieces
+        ? mergeRecPieces(o.pieces, unitResults.slice(o.firstUnit, o.firstUnit + o.pieces.length), crops[o.crop]!.width)
+        : unitResults[o.firstUnit]!;
     }
+    timings.postMs += performance.now() - tMerge;
     return { results, timings, batchShapes };
   }
 
   /**
-   * Every tensor shape run() can produce for lines up to the last width bucket (recPlanShapes): on GPU EPs
-   * one shape per width bucket, all of which warmUp() runs once.
+   * What the model runs for `crops`: each non-empty crop whole, or, when chunking applies to it
+   * (needsRecChunks), its pieces (planRecPieces) as windows of the crop, which batch like any crop.
+   */
+  #units(crops: readonly RgbImage[]): {
+    images: RgbImage[];
+    windows: (RecCropWindow | undefined)[];
+    sizes: { width: number; height: number }[];
+    /** Per non-empty crop: its first unit and, when chunked, its pieces. */
+    owners: { crop: number; firstUnit: number; pieces?: RecPiece[] }[];
+  } {
+    const images: RgbImage[] = [];
+    const windows: (RecCropWindow | undefined)[] = [];
+    const sizes: { width: number; height: number }[] = [];
+    const owners: { crop: number; firstUnit: number; pieces?: RecPiece[] }[] = [];
+    crops.forEach((crop, i) => {
+      if (cropRatio(crop) <= 0) return;
+      const owner: { crop: number; firstUnit: number; pieces?: RecPiece[] } = { crop: i, firstUnit: images.length };
+      if (this.chunkWidthPx !== null && needsRecChunks(crop, this.chunkWidthPx, this.batching.widthBucketsPx)) {
+        owner.pieces = planRecPieces(columnInk(crop), crop.height, chunkWindowWidthPx(crop.height, this.chunkWidthPx));
+        for (const p of owner.pieces) {
+          images.push(crop);
+          windows.push({ x0Px: p.x0Px, widthPx: p.widthPx });
+          sizes.push({ width: p.widthPx, height: crop.height });
+        }
+      } else {
+        images.push(crop);
+        windows.push(undefined);
+        sizes.push(crop);
+      }
+      owners.push(owner);
+    });
+    return { images, windows, sizes, owners };
+  }
+
+  /**
+   * Every tensor shape run() can produce for lines up to the last width bucket (recPlanShapes), or with chunking
+   * for every line, none wider than the chunk width: on GPU EPs one shape per width bucket up to it, all of which
+   * warmUp() runs once.
    */
   planShapes(): number[][] {
-    return recPlanShapes(this.batching);
+    const shapes = recPlanShapes(this.batching);
+    const chunk = this.chunkWidthPx;
+    return chunk === null ? shapes : shapes.filter((d) => d[3]! <= chunk);
   }
 
   /**
@@ -168,7 +265,7 @@ export class TextRecognizer {
     const done: number[][] = [];
     for (const shape of shapes) {
       const dims = [...shape];
-      const input = this.#arena.view(dims.reduce((a, b) => a * b, 1));
+      const input = (this.#arenas[0] ??= new TensorArena()).view(dims.reduce((a, b) => a * b, 1));
       input.fill(0);
       await this.#session.run({ data: input, dims });
       done.push(dims);

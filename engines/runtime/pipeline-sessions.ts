@@ -83,6 +83,7 @@ export async function createPipelineSessions(paths: ModelPaths, options: Pipelin
         trtEngine: options.trtEngines?.[stage],
         intraOpNumThreads: options.intraOpNumThreads,
         foldGraph: options.foldGraphs,
+        cpuSessions: stage === 'det' ? 1 : cpuStageSessions(options),
         recHead: stage === 'rec' && (options.recHead ?? DEFAULT_REC_HEAD),
       });
       created.push(opened.session);
@@ -96,6 +97,18 @@ export async function createPipelineSessions(paths: ModelPaths, options: Pipelin
     await dispose();
     throw e;
   }
+}
+
+/**
+ * Single-threaded cls and rec sessions side by side on the CPU EP (session.ts ConcurrentSession): one per
+ * core, at most 4 (a page's batches are few enough that more would idle). Detection, one large run per
+ * page, keeps one session with every core's thread. When the caller fixed intraOpNumThreads (the page pool
+ * gives each thread its share of the cores), one session with those threads.
+ */
+export function cpuStageSessions(options: Pick<OcrPipelineOptions, 'intraOpNumThreads' | 'cpuSessions'>): number {
+  if (options.cpuSessions !== undefined) return Math.max(1, Math.floor(options.cpuSessions));
+  if (options.intraOpNumThreads !== undefined) return 1;
+  return Math.min(4, Math.max(1, os.availableParallelism()));
 }
 
 /** true when the stage runs on a GPU provider (shapes there are worth warming up). */

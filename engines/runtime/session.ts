@@ -9,7 +9,7 @@ import type { EngineCache } from './engine-cache.js';
 import type { PlannedProvider, ProviderPlan } from './execution-providers.js';
 import { profileCovers, type ShapeProfile } from './trt/trtexec-command.js';
 import type { Fp16Options } from './fp16.js';
-import { gpuRecBatching, recPlanShapes } from '../rec/rec-preprocess.js';
+import { DEFAULT_GPU_REC_BATCH_ROWS, GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX, gpuRecBatching, recPlanShapes } from '../rec/rec-preprocess.js';
 
 export interface CreateSessionOptions {
   stage: 'det' | 'cls' | 'rec';
@@ -193,6 +193,11 @@ export interface CreatePlannedSessionOptions extends CreateSessionOptions {
    * their own output (TextRecognizer decodes both). Default false.
    */
   recHead?: boolean;
+  /**
+   * CPU EP only: load this many single-threaded sessions behind one ConcurrentSession instead of one
+   * session with intraOpNumThreads threads (see ConcurrentSession). Default 1.
+   */
+  cpuSessions?: number;
   log?: (message: string) => void;
 }
 
@@ -381,7 +386,7 @@ async function openVerified(
  * A TensorRT candidate loads one strict session per engine (shape profile) behind a ShapeRoutedSession;
  * shapes outside every profile go to the rest of the plan, loaded on first need.
  */
-export async function createSession(modelPath: string, opts: CreatePlannedSessionOptions): Promise<OrtSession | ShapeRoutedSession | ShapePooledSession> {
+export async function createSession(modelPath: string, opts: CreatePlannedSessionOptions): Promise<OrtSession | ShapeRoutedSession | ShapePooledSession | ConcurrentSession> {
   const candidates = Array.isArray(opts.plan) ? opts.plan : opts.plan.candidates;
   const fallbacks: StageProvider['fallbacks'] = Array.isArray(opts.plan) ? [] : [...opts.plan.skipped];
   const probeShape = opts.probeShape ?? opts.warmUpShapes?.[0] ?? DEFAULT_PROBE_SHAPES[opts.stage];
@@ -389,7 +394,7 @@ export async function createSession(modelPath: string, opts: CreatePlannedSessio
 
   for (const [idx, c] of candidates.entries()) {
     try {
-      let result: OrtSession | ShapeRoutedSession | ShapePooledSession;
+      let result: OrtSession | ShapeRoutedSession | ShapePooledSession | ConcurrentSession;
       if (c.model === 'trt-engine') {
         if (!c.engines?.length) throw new Error('no TensorRT engine to load');
         const routes: { profile: ShapeProfile; session: OrtSession }[] = [];
@@ -407,7 +412,9 @@ export async function createSession(modelPath: string, opts: CreatePlannedSessio
         result = new ShapeRoutedSession(opts.stage, provider, routes, rest.length ? () => createSession(modelPath, { ...opts, plan: rest, warmUpShapes: undefined }) : undefined);
       } else {
         const { source, label } = await resolveModel(modelPath, c, opts);
-        const s = await openVerified(source, c, opts, probeShape, opts.verify === 'strict');
+        const cpuSessions = c.provider === 'cpu' ? Math.max(1, Math.floor(opts.cpuSessions ?? 1)) : 1;
+        const threads = cpuSessions > 1 ? { ...opts, intraOpNumThreads: 1 } : opts;
+        const s = await openVerified(source, c, threads, probeShape, opts.verify === 'strict');
         result = new OrtSession(s.rawSession, opts.stage, { stage: opts.stage, provider: c.provider, precision: c.precision, fallbacks }, {
           runQueue: s.runQueue,
           placement: s.placement,
@@ -422,6 +429,21 @@ export async function createSession(modelPath: string, opts: CreatePlannedSessio
           };
           result = new ShapePooledSession(result as OrtSession, probeShape, open);
         }
+        if (cpuSessions > 1) {
+          const first = result as OrtSession;
+          const more: OrtSession[] = [];
+          try {
+            for (let k = 1; k < cpuSessions; k++) {
+              const o = await openVerified(source, c, { ...threads, verify: 'none' }, probeShape, false);
+              more.push(new OrtSession(o.rawSession, opts.stage, first.provider, { runQueue: o.runQueue, loadedModelPath: o.loadedModelPath }));
+            }
+          } catch (err) {
+            await Promise.allSettled([first, ...more].map((x) => x.dispose()));
+            throw err;
+          }
+          result = new ConcurrentSession([first, ...more]);
+          log(`${opts.stage}: ${cpuSessions} single-threaded CPU sessions run batches side by side`);
+        }
       }
       for (const note of c.notes) log(`${opts.stage} on ${c.provider}: ${note}`);
       if (opts.warmUpShapes?.length) await warmUp(result, opts.warmUpShapes);
@@ -434,6 +456,56 @@ export async function createSession(modelPath: string, opts: CreatePlannedSessio
   }
   const why = fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ');
   throw new OcrError('MODEL_LOAD_FAILED', `Could not load the ${opts.stage} model (${modelPath}) with any execution provider: ${why}`);
+}
+
+/**
+ * Several single-threaded CPU sessions of one model behind one OcrSession; run() takes an idle one, so up
+ * to `parallelism` runs proceed side by side (onnxruntime-node runs each on its own native thread).
+ * Why: rec runs are small (one 48-px line, or a few), and one session with two intra-op threads spends
+ * much of each run in its threads' hand-offs, worst when the cores are shared. Measured on the 2-core
+ * box (folded rec, [1, 3, 48, 960], load 3.5–4.4 from other work): one session with 2 threads 172–304
+ * ms per line, 2 threads without spinning 92–175, two 1-thread sessions side by side 84–153.
+ */
+export class ConcurrentSession implements OcrSession {
+  readonly stage: 'det' | 'cls' | 'rec';
+  readonly provider: StageProvider;
+  readonly parallelism: number;
+  readonly #all: readonly OrtSession[];
+  readonly #idle: OrtSession[];
+  readonly #waiting: ((s: OrtSession) => void)[] = [];
+
+  constructor(sessions: readonly OrtSession[]) {
+    if (sessions.length === 0) throw new Error('ConcurrentSession needs at least one session');
+    this.#all = sessions;
+    this.#idle = [...sessions];
+    this.stage = sessions[0]!.stage;
+    this.provider = sessions[0]!.provider;
+    this.parallelism = sessions.length;
+  }
+
+  /** The sessions behind this one (tests, diagnostics). */
+  get sessions(): readonly OrtSession[] {
+    return this.#all;
+  }
+
+  get loadedModelPath(): string | undefined {
+    return this.#all[0]!.loadedModelPath;
+  }
+
+  async run(input: TensorData): Promise<TensorData> {
+    const s = this.#idle.pop() ?? (await new Promise<OrtSession>((resolve) => this.#waiting.push(resolve)));
+    try {
+      return await s.run(input);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(s);
+      else this.#idle.push(s);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled(this.#all.map((s) => s.dispose()));
+  }
 }
 
 /**
@@ -494,19 +566,19 @@ export async function warmUp(session: OcrSession, shapes: readonly (readonly num
 }
 
 /**
- * Pool slots beyond the planned shapes: rec lines longer than the last GPU width bucket continue the
- * series ×1.5 (5760, 8640, 12960, 19440 px: w/h up to 400), rare and untuned, but they must not evict a
- * planned shape.
+ * Pool slots beyond the planned shapes: shapes outside the plan (a probe shape, rec with chunking switched
+ * off and lines past the last bucket) are rare and untuned, but they must not evict a planned shape.
  */
 export const POOL_SPARE_SESSIONS = 4;
 
 /**
  * Sessions one ShapePooledSession keeps at most (each holds its own CUDA workspace, ~0.3 GiB for rec):
- * every shape the largest stage's GPU plan can produce (rec: recPlanShapes(gpuRecBatching()), one per
- * width bucket; det and cls: one each), the probe shape createSession opens the pool with, and
- * POOL_SPARE_SESSIONS, so a page never evicts a tuned shape.
+ * every shape the largest stage's GPU plan can produce, counted for rec WITHOUT chunking (one per width
+ * bucket of GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX, so recChunkWidthPx: null does not thrash the pool; with the
+ * default chunking rec uses 7 of them and a pool only holds the shapes it has seen), the probe shape
+ * createSession opens the pool with, and POOL_SPARE_SESSIONS, so a page never evicts a tuned shape.
  */
-export const MAX_POOLED_SESSIONS = recPlanShapes(gpuRecBatching()).length + 1 + POOL_SPARE_SESSIONS;
+export const MAX_POOLED_SESSIONS = recPlanShapes(gpuRecBatching(DEFAULT_GPU_REC_BATCH_ROWS, GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX)).length + 1 + POOL_SPARE_SESSIONS;
 
 /**
  * CUDA EP: one ORT session per input shape. On a single CUDA session every CHANGE of input shape costs

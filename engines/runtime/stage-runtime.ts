@@ -47,6 +47,8 @@ export interface OpenStageOptions {
    * step (FP16 conversion, argmax head, the gate's FP32 reference) starts from it. Default true.
    */
   foldGraph?: boolean;
+  /** CPU EP: single-threaded sessions run side by side (CreatePlannedSessionOptions.cpuSessions). Default 1. */
+  cpuSessions?: number;
   log?: (message: string) => void;
 }
 
@@ -85,7 +87,7 @@ export async function openStageSession(opts: OpenStageOptions): Promise<OpenedSt
     webgpuFp16: o.webgpuFp16,
   });
   const recHead = o.recHead === true && o.stage === 'rec';
-  const common = { stage: o.stage, cache: o.cacheDir, deviceId: o.deviceId, intraOpNumThreads: o.intraOpNumThreads, fp16Options: o.fp16Options, log };
+  const common = { stage: o.stage, cache: o.cacheDir, deviceId: o.deviceId, intraOpNumThreads: o.intraOpNumThreads, cpuSessions: o.cpuSessions, fp16Options: o.fp16Options, log };
   // The gate compares full probabilities with the FP32 model's, so when the plan holds a candidate that
   // would need validating, rec loads without the argmax head first and again with it once it passes.
   const mayNeedGate = o.validate !== false && plan.candidates.some(isLowered);

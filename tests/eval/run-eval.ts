@@ -7,6 +7,7 @@
  *   npm run eval -- --only pdf      # one kind (substring match; several: --only prose,code)
  *   npm run eval -- --dpi-sweep --dpis 150,200,300,400   # other render resolutions
  *   npm run eval -- --no-tesseract  # Lucid only
+ *   npm run eval -- --rec-chunk 960 # long lines recognised in 960 px pieces, as on GPU EPs (CPU default: off)
  *
  * Both engines get the identical page image (PDF pages are rendered once by our renderer and written to a
  * PNG for Tesseract), so the timings compare OCR work, not PDF rendering. Scripts print; tests assert.
@@ -108,7 +109,9 @@ async function main(): Promise<void> {
   const dpis = args.includes('--dpis') ? args[args.indexOf('--dpis') + 1]!.split(',').map(Number) : [150, 200, 250, 300];
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'lucid-eval-'));
   const tEngine = performance.now();
-  const pipeline = await createOcrPipeline();
+  const recChunk = args.includes('--rec-chunk') ? Number(args[args.indexOf('--rec-chunk') + 1]) : undefined;
+  if (recChunk !== undefined && !(recChunk > 0)) throw new Error('--rec-chunk takes a width in px, e.g. 960');
+  const pipeline = await createOcrPipeline(recChunk === undefined ? {} : { recChunkWidthPx: recChunk });
   const engineStartMs = performance.now() - tEngine;
   let tesseractVersion = '';
   if (useTesseract) {
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
 
     const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}`;
     const lines = [
-      `Machine: ${machine}. Lucid: PP-OCRv4 on ONNX Runtime ${pipeline.info().onnxruntimeVersion} (CPU EP, FP32), engine start ${(engineStartMs / 1000).toFixed(1)} s (not in the per-page times).` +
+      `Machine: ${machine}. Lucid: PP-OCRv4 on ONNX Runtime ${pipeline.info().onnxruntimeVersion} (CPU EP, FP32${recChunk ? `, rec chunked at ${recChunk} px` : ''}), engine start ${(engineStartMs / 1000).toFixed(1)} s (not in the per-page times).` +
         (useTesseract ? ` Tesseract: ${tesseractVersion} (\`-l eng\`, \`-l chi_sim\` for Chinese, default page segmentation).` : ''),
       '',
       useTesseract

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { OcrError } from '../../../../engines/errors.js';
 import { TextClassifier, rotate180 } from '../../../../engines/cls/text-classifier.js';
 import { resolveModelPaths } from '../../../../engines/runtime/models.js';
-import { createCpuSession } from '../../../../engines/runtime/session.js';
+import { ConcurrentSession, createCpuSession, createSession } from '../../../../engines/runtime/session.js';
 import type { OcrSession } from '../../../../engines/stages.js';
 import type { RgbImage } from '../../../../engines/types.js';
 import { addNoise, renderLine } from '../rec/render-line.js';
@@ -34,6 +34,42 @@ before(async () => {
 after(() => session.dispose());
 
 describe('TextClassifier on the real ch_ppocr_mobile_v2.0_cls model (ORT CPU)', () => {
+  test('two single-threaded sessions side by side (ConcurrentSession): the same angles and scores, batches overlapping', async () => {
+    const plan = [{ provider: 'cpu' as const, precision: 'fp32' as const, model: 'original' as const, notes: [] }];
+    const two = (await createSession(resolveModelPaths().cls, { stage: 'cls', plan, cpuSessions: 2, verify: 'none' })) as ConcurrentSession;
+    try {
+      assert.equal(two.parallelism, 2);
+      let inFlight = 0;
+      let peak = 0;
+      const watched: OcrSession = {
+        stage: 'cls',
+        provider: two.provider,
+        parallelism: two.parallelism,
+        run: async (input) => {
+          peak = Math.max(peak, ++inFlight);
+          try {
+            return await two.run(input);
+          } finally {
+            inFlight--;
+          }
+        },
+        dispose: async () => {},
+      };
+      const crops = [...upright, ...upright.map(rotate180)];
+      const a = await cls.run(crops);
+      const b = await (await TextClassifier.create(watched, { batchSize: 3 })).run(crops);
+      const c = await (await TextClassifier.create(session, { batchSize: 3 })).run(crops);
+      assert.equal(peak, 2);
+      b.results.forEach((r, i) => {
+        assert.equal(r.angle, c.results[i]!.angle, `crop ${i}`);
+        assert.ok(Math.abs(r.score - c.results[i]!.score) < 1e-6, `crop ${i}: ${r.score} vs ${c.results[i]!.score}`);
+      });
+      assert.deepEqual(b.results.map((r) => r.angle), a.results.map((r) => r.angle));
+    } finally {
+      await two.dispose();
+    }
+  });
+
   test('upright lines are 0°', async () => {
     const out = await cls.run(upright);
     out.results.forEach((r, i) => assert.equal(r.angle, 0, `${LINES[i]![0]}: ${JSON.stringify(r)}`));

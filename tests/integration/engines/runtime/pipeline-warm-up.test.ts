@@ -54,15 +54,16 @@ describe('pipeline warm-up', () => {
     assert.deepEqual(seen, []);
   });
 
-  test('on a GPU provider: det 960², cls one padded shape, rec one shape per GPU width bucket; the pool holds them all', async () => {
+  test('on a GPU provider: det 960² and the portrait page, cls one padded shape, rec one shape per GPU width bucket up to the chunk width; the pool holds them all', async () => {
     const seen: string[] = [];
     const sessions = { det: reporting(cpu.det, 'cuda', seen), cls: reporting(cpu.cls, 'cuda', seen), rec: reporting(cpu.rec, 'cuda', seen) };
     const stages = await stagesFor(sessions);
     assert.equal(stages.detector.options.padToShapeBuckets, true);
     const plan = pipelineShapePlan(sessions, stages);
-    assert.deepEqual(plan.det, [[1, 3, 960, 960]]);
+    assert.deepEqual(plan.det, [[1, 3, 960, 960], [1, 3, 1376, 960]]);
     assert.deepEqual(plan.cls, [[DEFAULT_GPU_CLS_BATCH_ROWS, 3, 48, 192]]);
     assert.deepEqual(plan.rec, GPU_REC_WIDTH_BUCKETS_PX.map((w) => [DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, w]));
+    assert.deepEqual(GPU_REC_WIDTH_BUCKETS_PX, [320, 384, 448, 544, 672, 800, 960], 'longer lines are chunked at 960 px');
     assert.ok(MAX_POOLED_SESSIONS > plan.rec.length, `pool ${MAX_POOLED_SESSIONS} holds the ${plan.rec.length} rec shapes with room to spare`);
     // The whole default plan would take minutes on this 2-core CPU (16 rows × 3840 px): warm a recognizer
     // with a small plan through warmUpPipeline and check it runs exactly the plan, once each.
@@ -71,6 +72,6 @@ describe('pipeline warm-up', () => {
     const warm = await warmUpPipeline(sessions, small);
     assert.ok(warm && warm.warmUpMs > 0);
     assert.deepEqual(warm.warmedShapes.rec, [[2, 3, 48, 320], [2, 3, 48, 480]]);
-    assert.deepEqual(seen, ['det:1x3x960x960', `cls:${DEFAULT_GPU_CLS_BATCH_ROWS}x3x48x192`, 'rec:2x3x48x320', 'rec:2x3x48x480']);
+    assert.deepEqual(seen, ['det:1x3x960x960', 'det:1x3x1376x960', `cls:${DEFAULT_GPU_CLS_BATCH_ROWS}x3x48x192`, 'rec:2x3x48x320', 'rec:2x3x48x480']);
   });
 });
