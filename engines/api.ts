@@ -54,8 +54,9 @@ export interface OcrPipelineOptions {
    */
   foldGraphs?: boolean;
   /**
-   * CPU EP: the classifier and recognition run on this many single-threaded sessions side by side instead
-   * of one session with every core's thread. Default: one per core, at most 4 (1 when intraOpNumThreads is given).
+   * CPU EP: run the classifier and recognition on this many single-threaded sessions side by side instead
+   * of one session with every core's thread. Default 1: faster on an otherwise idle machine; 2 measured
+   * faster only while other work loaded the cores (engines/runtime/pipeline-sessions.ts cpuStageSessions).
    */
   cpuSessions?: number;
   det?: DetectionOptions;

@@ -100,15 +100,15 @@ export async function createPipelineSessions(paths: ModelPaths, options: Pipelin
 }
 
 /**
- * Single-threaded cls and rec sessions side by side on the CPU EP (session.ts ConcurrentSession): one per
- * core, at most 4 (a page's batches are few enough that more would idle). Detection, one large run per
- * page, keeps one session with every core's thread. When the caller fixed intraOpNumThreads (the page pool
- * gives each thread its share of the cores), one session with those threads.
+ * How many single-threaded cls and rec sessions run side by side on the CPU EP (session.ts
+ * ConcurrentSession); 1 = one session with every core's thread (ORT's default). Default 1: measured on the
+ * 2-core box with nothing else running, the five 300-dpi bench pages took rec 13.7 s with one 2-thread
+ * session and 24.6 s with two 1-thread sessions (two pipelines alternating page by page); only while other work
+ * loaded the cores (load 3.5–7) were two sessions faster (a4-300dpi.png rec 8.4–9.4 s → 6.0–6.4 s).
+ * Detection always keeps one session.
  */
-export function cpuStageSessions(options: Pick<OcrPipelineOptions, 'intraOpNumThreads' | 'cpuSessions'>): number {
-  if (options.cpuSessions !== undefined) return Math.max(1, Math.floor(options.cpuSessions));
-  if (options.intraOpNumThreads !== undefined) return 1;
-  return Math.min(4, Math.max(1, os.availableParallelism()));
+export function cpuStageSessions(options: Pick<OcrPipelineOptions, 'cpuSessions'>): number {
+  return Math.max(1, Math.floor(options.cpuSessions ?? 1));
 }
 
 /** true when the stage runs on a GPU provider (shapes there are worth warming up). */

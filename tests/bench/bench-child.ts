@@ -80,7 +80,9 @@ async function deviations(providers: Page['providers']): Promise<string[]> {
       const plan = planProviders({ stage: p.stage, preference: cfg.ep, precision: cfg.precision, available });
       why.push(...plan.candidates.flatMap((c) => c.notes));
     }
-    out.push(`${p.stage} ran ${p.provider}/${p.precision}${why.length ? ` (${why.join('; ')})` : ''}`);
+    // No fallback: the plan itself chose this (e.g. FP16 det measured slower on CUDA, so det runs FP32).
+    const planned = p.fallbacks.length === 0 && p.provider === cfg.ep;
+    out.push(`${p.stage} ran ${p.provider}/${p.precision}${planned ? ' as planned' : ''}${why.length ? ` (${why.join('; ')})` : ''}`);
   }
   return out;
 }

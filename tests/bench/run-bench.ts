@@ -148,7 +148,8 @@ function markdown(report: Record<string, any>): string {
     if ((c.error || c.pipelineError) && !c.run) { L.push(`| ${name} | FAILED: ${String(c.error ?? c.pipelineError).split('\n')[0]} |`); continue; }
     const ran = (c.providers ?? []).map((p: any) => `${p.provider}/${p.precision}`).join(', ');
     if (c.deviations?.length) {
-      L.push(`| ${name} | FELL BACK: ${c.deviations.join(' · ')} | (numbers below are for what ran) |`);
+      const planned = c.deviations.every((d: string) => d.includes(' as planned'));
+      L.push(`| ${name} | ${planned ? 'RAN AS PLANNED' : 'FELL BACK'}: ${c.deviations.join(' · ')} | (numbers below are for what ran) |`);
     }
     const s = c.run?.stageMeansMs ?? {};
     L.push(`| ${name}${c.deviations?.length ? ' (ran as shown)' : ''} | ${ran} | ${f(c.coldStart?.createMs, 0)} | ${f(c.warmCreateMs, 0)} | ${f(c.coldStart?.sinceSpawnMs, 0)} | ${f(c.run?.pagesPerS, 2)} | ${f(c.run?.latencyP50Ms, 0)} | ${f(c.run?.latencyP95Ms, 0)} | ${f(s.decodeMs)} | ${f(s.detPreMs)} | ${f(s.detRunMs)} | ${f(s.detPostMs)} | ${f(s.clsMs)} | ${f(s.recPreMs)} | ${f(s.recRunMs)} | ${f(s.recPostMs)} | ${f(s.layoutMs)} | ${f(c.run?.linesPerPage, 0)} | ${f(c.peakRssMiB, 0)} | ${c.gpuMemUsedMiB ?? '–'} | ${c.throughput?.error ? `FAILED: ${String(c.throughput.error).split('\n')[0]}` : c.throughput ? `${f(c.throughput.pagesPerS, 2)} (${c.throughput.concurrency}, ${f(c.throughput.steadyPagesPerS, 2)}; ${c.throughput.pages} pages${c.throughput.failures ? `, ${c.throughput.failures} failed` : ''})` : '–'} |`);
