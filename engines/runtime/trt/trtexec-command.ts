@@ -121,13 +121,15 @@ export function profileCovers(p: ShapeProfile, dims: readonly number[]): boolean
 
 /**
  * Default profiles, one engine each (a narrow profile keeps tactics fast: TensorRT#1166). They cover
- * PaddleOCR 2.x shapes: det up to 960 on the long side (limit_type 'max', ×32) and batches of tiles;
+ * the pipeline's GPU shapes: det in its buckets (960² tiles and a small page padded to them, a portrait
+ * A4/Letter page as one 1376 × 960 run: text-detector.ts detShapeBuckets) and PaddleOCR's own
+ * 960-long-side inputs;
  * rec at height 48 with widths from 320 (PaddleOCR's minimum) in two width bands; cls at 48×192.
  * The pipeline's bucket choice should stay inside these; a shape outside every profile is served by
  * the fallback provider (the TensorRT EP fails on out-of-profile shapes with EP-context models).
  */
 export const DEFAULT_TRT_PROFILES: Record<TrtStage, ShapeProfile[]> = {
-  det: [{ name: 'det-960', input: 'x', min: [1, 3, 32, 32], opt: [1, 3, 960, 736], max: [8, 3, 960, 960] }],
+  det: [{ name: 'det-960', input: 'x', min: [1, 3, 32, 32], opt: [1, 3, 1376, 960], max: [8, 3, 1376, 960] }],
   rec: [
     { name: 'rec-w320-960', input: 'x', min: [1, 3, 48, 320], opt: [16, 3, 48, 320], max: [32, 3, 48, 960] },
     { name: 'rec-w992-2560', input: 'x', min: [1, 3, 48, 992], opt: [4, 3, 48, 1280], max: [16, 3, 48, 2560] },

@@ -56,7 +56,7 @@ describe('engine builder with a simulated trtexec (TensorRT cannot run here)', (
     assert.ok(h.pid && h.pid > 0);
     const r = await h.promise;
     assert.equal(r.engineBytes, 64 * 1024);
-    assert.match(readFileSync(r.enginePath, 'utf8').slice(0, 60), /^FAKE-TRT-ENGINE fp16 1x3x32x32\/1x3x960x736\/8x3x960x960/);
+    assert.match(readFileSync(r.enginePath, 'utf8').slice(0, 60), /^FAKE-TRT-ENGINE fp16 1x3x32x32\/1x3x1376x960\/8x3x1376x960/);
     assert.ok(existsSync(path.join(tmp, 'ok.timing')), 'the timing cache file was passed through');
     assert.equal(r.facts.trtVersion, '10.9.0');
     assert.equal(r.facts.layersCosted, 8);

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { detShapeBuckets } from '../../../../../engines/det/text-detector.js';
 import {
   DEFAULT_TRT_PROFILES,
   buildRecipe,
@@ -31,8 +32,8 @@ describe('trtexecArgs per stage and precision', () => {
         '--saveEngine=/c/tmp/x/model.engine',
         '--fp16',
         '--minShapes=x:1x3x32x32',
-        '--optShapes=x:1x3x960x736',
-        '--maxShapes=x:8x3x960x960',
+        '--optShapes=x:1x3x1376x960',
+        '--maxShapes=x:8x3x1376x960',
         '--timingCacheFile=/c/timing/H100-sm90-trt10.9.0.timing',
         '--builderOptimizationLevel=3',
         '--memPoolSize=workspace:2048M',
@@ -87,7 +88,7 @@ describe('trtexecArgs per stage and precision', () => {
 
 describe('cache-key helpers', () => {
   test('profileKey is canonical text; buildRecipe changes with engine-relevant flags only', () => {
-    assert.equal(profileKey([det]), 'x:1x3x32x32/1x3x960x736/8x3x960x960');
+    assert.equal(profileKey([det]), 'x:1x3x32x32/1x3x1376x960/8x3x1376x960');
     assert.notEqual(buildRecipe({ precision: 'fp16' }), buildRecipe({ precision: 'fp32' }));
     assert.notEqual(buildRecipe({ precision: 'fp16' }), buildRecipe({ precision: 'fp16', builderOptimizationLevel: 5 }));
     assert.equal(buildRecipe({ precision: 'fp16', workspaceMiB: 512 }), buildRecipe({ precision: 'fp16', workspaceMiB: 512 }));
@@ -97,7 +98,9 @@ describe('cache-key helpers', () => {
     assert.ok(profileCovers(recNarrow, [6, 3, 48, 640]));
     assert.ok(!profileCovers(recNarrow, [6, 3, 48, 1280]));
     assert.ok(profileCovers(recWide, [6, 3, 48, 1280]));
-    assert.ok(!profileCovers(det, [1, 3, 1024, 768]));
+    assert.ok(!profileCovers(det, [1, 3, 1024, 1024]));
+    // Every detector shape bucket the GPU pipeline uses is inside the det engine's profile.
+    for (const [h, w] of detShapeBuckets()) assert.ok(profileCovers(det, [1, 3, h, w]), `${h}x${w}`);
     assert.ok(!profileCovers(det, [1, 3, 960]));
   });
 });
