@@ -54,6 +54,8 @@ export interface ChildConfig {
   /** mode 'pipeline': an N-page PDF of the sources, OCRed through recognizeFile with the pool after the timed pages. */
   throughputPdf?: string;
   throughputPages?: number;
+  /** Only the pool throughput run (no single-pipeline pages, sweep or FP16 comparison): bench --pool-only. */
+  poolOnly?: boolean;
 }
 
 const STAGES: (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
@@ -391,6 +393,7 @@ async function pdfMode(): Promise<void> {
 
 try {
   if (cfg.mode === 'pdf') await pdfMode();
+  else if (cfg.poolOnly && cfg.throughputPdf) await poolThroughput();
   else await pipelineMode();
 } catch (e) {
   result.error = String((e as Error)?.stack ?? e).slice(0, 1500);

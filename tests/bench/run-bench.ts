@@ -3,7 +3,11 @@
  *
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
- *                    [--concurrency N] [--throughput-pages N] [--no-fold] [--out FILE] [--md FILE]
+ *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--out FILE] [--md FILE]
+ *
+ * --pool-only: for each configuration only the "pool pages/s" run (page-parallel threads over a PDF of
+ * --throughput-pages pages): no single-pipeline pages, sweep or FP16 comparison. For precisions whose
+ * pipelines start slowly (FP16 on CUDA: cuDNN's search over FP16 shapes), where the full run does not fit.
  *
  * --no-fold: every pipeline loads the ONNX files as shipped instead of their folded versions
  * (engines/runtime/graph-fold.ts), to measure what the folds are worth.
@@ -58,6 +62,7 @@ const outFile = flag('out') ?? path.join(root, 'tests/.artifacts', `bench-${os.h
 const mdFile = flag('md');
 // --no-fold: load the models as shipped instead of folded (engines/runtime/graph-fold.ts), for an A/B.
 const foldGraphs = !args.includes('--no-fold');
+const poolOnly = args.includes('--pool-only');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-bench-'));
 
 // 300-dpi A4 text pages: the synthetic A4 PNG and the image-only scan PDFs (2480×3508 at 300 dpi).
@@ -246,7 +251,7 @@ for (const [epIndex, ep] of eps.entries()) {
     const timed = ep === 'cpu' ? cpuPages : pages;
     const throughputPages = throughputPagesFlag ?? timed;
     const throughput = throughputPages > 0 ? { throughputPdf: await buildPdf(throughputPages), throughputPages } : {};
-    const r = await runChild({ mode: 'pipeline', ep, precision, pages: timed, sources, dpi, batchSizes, compareFp16: true, foldGraphs, sweepLines, sweepRepeats, ...throughput, ...(concurrency ? { concurrency } : {}) }, label);
+    const r = await runChild({ mode: 'pipeline', ep, precision, pages: timed, sources, dpi, batchSizes, compareFp16: true, foldGraphs, poolOnly, sweepLines, sweepRepeats, ...throughput, ...(concurrency ? { concurrency } : {}) }, label);
     report.configs.push({ ep, precision, ...r });
     save();
   }
