@@ -6,7 +6,32 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LockBusyError, type CacheKey, type EngineCache } from './engine-cache.js';
+import { LockBusyError, type CacheEntryKind, type CacheKey, type EngineCache } from './engine-cache.js';
+import type { Precision } from '../types.js';
+
+/**
+ * The cache key of a model derived from a source model by a recipe alone: no ORT, TensorRT, GPU or driver
+ * part (the derived file does not depend on them), any input shape.
+ */
+export function derivedModelKey(
+  kind: Exclude<CacheEntryKind, 'trt-engine'>,
+  sourceSha256: string,
+  opts: { stage?: 'det' | 'cls' | 'rec'; precision: Precision; recipe: string },
+): CacheKey {
+  return {
+    kind,
+    ...(opts.stage ? { stage: opts.stage } : {}),
+    modelSha256: sourceSha256,
+    ortVersion: null,
+    trtVersion: null,
+    gpuName: null,
+    computeCapability: null,
+    driverVersion: null,
+    precision: opts.precision,
+    shapeProfile: 'dynamic',
+    recipe: opts.recipe,
+  };
+}
 
 export interface DerivedModel {
   path: string;

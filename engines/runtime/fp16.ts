@@ -10,7 +10,7 @@
  * float32, so the JS side keeps handing ORT Float32Arrays.
  */
 import type { CacheKey, EngineCache } from './engine-cache.js';
-import { getDerivedModel } from './derived-model.js';
+import { derivedModelKey, getDerivedModel } from './derived-model.js';
 import {
   AttrType,
   ElemType,
@@ -605,19 +605,7 @@ export interface Fp16ModelResult {
 export const FP16_MODEL_FILE = 'model.fp16.onnx';
 
 export function fp16CacheKey(modelSha256: string, options: Fp16Options = {}, stage?: 'det' | 'cls' | 'rec'): CacheKey {
-  return {
-    kind: 'fp16-model',
-    ...(stage ? { stage } : {}),
-    modelSha256,
-    ortVersion: null,
-    trtVersion: null,
-    gpuName: null,
-    computeCapability: null,
-    driverVersion: null,
-    precision: 'fp16',
-    shapeProfile: 'dynamic',
-    recipe: `fp16-converter-${FP16_CONVERTER_VERSION}-${fp16OptionsKey(options)}`,
-  };
+  return derivedModelKey('fp16-model', modelSha256, { stage, precision: 'fp16', recipe: `fp16-converter-${FP16_CONVERTER_VERSION}-${fp16OptionsKey(options)}` });
 }
 
 /**

@@ -28,11 +28,12 @@
  * patterns. Why not onnxsim/onnxruntime-tools: Python, and nothing may be downloaded at run time.
  */
 import type { CacheKey, EngineCache } from './engine-cache.js';
-import { getDerivedModel, type DerivedModel } from './derived-model.js';
+import { derivedModelKey, getDerivedModel, type DerivedModel } from './derived-model.js';
 import {
   AttrType,
   ElemType,
   decodeModel,
+  defaultOpset,
   encodeModel,
   makeFloatTensor,
   onnx,
@@ -68,10 +69,6 @@ interface ConstValue {
 
 const PREFIX = 'lucid_fold__';
 
-function defaultOpset(model: ModelProto): number {
-  const imp = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  return imp ? toNumber(imp.version) : 1;
-}
 
 function attr(n: NodeProto, name: string) {
   return (n.attribute ?? []).find((a) => a.name === name);
@@ -90,19 +87,7 @@ function attrFloat(n: NodeProto, name: string): number | undefined {
 export const FOLDED_MODEL_FILE = 'model.folded.onnx';
 
 export function foldedModelCacheKey(sourceSha256: string, stage?: 'det' | 'cls' | 'rec'): CacheKey {
-  return {
-    kind: 'folded-model',
-    ...(stage ? { stage } : {}),
-    modelSha256: sourceSha256,
-    ortVersion: null,
-    trtVersion: null,
-    gpuName: null,
-    computeCapability: null,
-    driverVersion: null,
-    precision: 'fp32',
-    shapeProfile: 'dynamic',
-    recipe: `graph-fold-${GRAPH_FOLD_VERSION}`,
-  };
+  return derivedModelKey('folded-model', sourceSha256, { stage, precision: 'fp32', recipe: `graph-fold-${GRAPH_FOLD_VERSION}` });
 }
 
 /**

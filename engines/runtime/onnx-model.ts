@@ -46,6 +46,12 @@ export function encodeModel(model: ModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** The model's default-domain opset version (9, Paddle2ONNX's oldest, when the model names none). */
+export function defaultOpset(model: ModelProto): number {
+  const imp = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  return imp ? toNumber(imp.version) : 9;
+}
+
 /** Op types with their counts (domain-qualified when not the default domain). */
 export function opTypeInventory(model: ModelProto): Record<string, number> {
   const counts: Record<string, number> = {};

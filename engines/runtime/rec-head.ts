@@ -17,11 +17,12 @@
  */
 import { REC_HEAD_CHANNELS } from '../rec/ctc-decode.js';
 import type { CacheKey, EngineCache } from './engine-cache.js';
-import { getDerivedModel } from './derived-model.js';
+import { derivedModelKey, getDerivedModel } from './derived-model.js';
 import {
   AttrType,
   ElemType,
   decodeModel,
+  defaultOpset,
   encodeModel,
   makeInt64Tensor,
   onnx,
@@ -38,10 +39,6 @@ export { REC_HEAD_CHANNELS };
 export const REC_HEAD_OUTPUT = 'lucid_rec_argmax_head';
 export const REC_HEAD_MODEL_FILE = 'model.rec-head.onnx';
 
-function defaultOpset(model: ModelProto): number {
-  const imp = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  return imp ? toNumber(imp.version) : 9;
-}
 
 const intAttr = (name: string, i: number) => onnx.AttributeProto.create({ name, type: AttrType.INT, i });
 const intsAttr = (name: string, ints: number[]) => onnx.AttributeProto.create({ name, type: AttrType.INTS, ints });
@@ -104,21 +101,9 @@ export function deriveRecHeadModel(bytes: Uint8Array): Uint8Array {
 }
 
 export function recHeadCacheKey(sourceSha256: string, precision: 'fp32' | 'fp16'): CacheKey {
-  return {
-    // Its own kind (earlier versions filed it as an 'fp16-model' with this recipe: such old entries are
-    // plain misses now, and EngineCache.purgeStale removes them).
-    kind: 'rec-head-model',
-    stage: 'rec',
-    modelSha256: sourceSha256,
-    ortVersion: null,
-    trtVersion: null,
-    gpuName: null,
-    computeCapability: null,
-    driverVersion: null,
-    precision,
-    shapeProfile: 'dynamic',
-    recipe: `rec-argmax-head-${REC_HEAD_VERSION}`,
-  };
+  // Its own kind (earlier versions filed it as an 'fp16-model' with this recipe: such old entries are
+  // plain misses now, and EngineCache.purgeStale removes them).
+  return derivedModelKey('rec-head-model', sourceSha256, { stage: 'rec', precision, recipe: `rec-argmax-head-${REC_HEAD_VERSION}` });
 }
 
 /**

@@ -36,7 +36,7 @@ import { resolveModelPaths } from '../../engines/runtime/models.js';
 import { createSession } from '../../engines/runtime/session.js';
 import { EngineCache } from '../../engines/runtime/engine-cache.js';
 import { getFoldedModel } from '../../engines/runtime/graph-fold.js';
-import type { OcrSession } from '../../engines/stages.js';
+import type { OcrSession, RecOutput } from '../../engines/stages.js';
 import type { ExecutionProviderName, Quad, RgbImage } from '../../engines/types.js';
 import { editDistance } from '../integration/engines/rec/render-line.js';
 
@@ -78,6 +78,27 @@ function cerOf(texts: string[]): number {
 }
 
 const fmt = (v: number, d = 1) => v.toFixed(d).padStart(8);
+
+/**
+ * Runs the page's crops through each recognizer in turn, `repeats` rounds after one warm-up round (round-robin,
+ * so load from other processes disturbs all alike): the best pre/run/post ms of each and its last output.
+ */
+async function bestOfRounds<K extends string>(recs: Record<K, TextRecognizer>, kinds: readonly K[]) {
+  const best = {} as Record<K, { pre: number; run: number; post: number }>;
+  const last = {} as Partial<Record<K, RecOutput>>;
+  for (let k = 0; k <= repeats; k++) {
+    for (const kind of kinds) {
+      const r = await recs[kind].run(crops);
+      last[kind] = r;
+      if (k === 0) continue;
+      const b = (best[kind] ??= { pre: Infinity, run: Infinity, post: Infinity });
+      b.pre = Math.min(b.pre, r.timings.preMs);
+      b.run = Math.min(b.run, r.timings.runMs);
+      b.post = Math.min(b.post, r.timings.postMs);
+    }
+  }
+  return { best, last };
+}
 console.log(`${path.basename(imagePath)}: ${pageCrops.length} lines × ${copies} = ${crops.length}; EP ${ep}/${precision}, ${head ? 'argmax head' : 'full probabilities'}; best of ${repeats}; width buckets ${buckets.join(',')}`);
 
 try {
@@ -86,20 +107,8 @@ try {
     const sessions = { shipped: await openRec(head, false), folded: await openRec(head, true) };
     const recs = { shipped: await TextRecognizer.create(sessions.shipped, paths.dict), folded: await TextRecognizer.create(sessions.folded, paths.dict) };
     if (ep !== 'cpu') for (const r of Object.values(recs)) await r.warmUp();
-    const best: Record<string, { pre: number; run: number; post: number }> = {};
-    const texts: Record<string, string[]> = {};
-    for (let k = 0; k <= repeats; k++) {
-      // Round-robin, so load from other processes disturbs both alike; round 0 warms up.
-      for (const kind of kinds) {
-        const r = await recs[kind].run(crops);
-        texts[kind] = r.results.map((x) => x.text);
-        if (k === 0) continue;
-        const b = (best[kind] ??= { pre: Infinity, run: Infinity, post: Infinity });
-        b.pre = Math.min(b.pre, r.timings.preMs);
-        b.run = Math.min(b.run, r.timings.runMs);
-        b.post = Math.min(b.post, r.timings.postMs);
-      }
-    }
+    const { best, last } = await bestOfRounds(recs, kinds);
+    const texts = { shipped: last.shipped!.results.map((x) => x.text), folded: last.folded!.results.map((x) => x.text) };
     console.log('model         rec pre ms  rec run ms rec post ms   (best per page)   CER');
     for (const kind of kinds) {
       const b = best[kind]!;
@@ -116,18 +125,10 @@ try {
       argmax: await TextRecognizer.create(sessions.argmax, paths.dict),
     };
     if (ep !== 'cpu') for (const r of Object.values(recs)) await r.warmUp();
-    const best: Record<string, { pre: number; run: number; post: number }> = {};
-    for (let k = 0; k <= repeats; k++) {
-      // Round-robin, so load from other processes disturbs both alike; round 0 warms up.
-      for (const kind of ['probs', 'argmax'] as const) {
-        const r = await recs[kind].run(crops);
-        out[kind] = { pre: r.timings.preMs, run: r.timings.runMs, post: r.timings.postMs, texts: r.results.map((x) => x.text), json: JSON.stringify(r.results) };
-        if (k === 0) continue;
-        const b = (best[kind] ??= { pre: Infinity, run: Infinity, post: Infinity });
-        b.pre = Math.min(b.pre, r.timings.preMs);
-        b.run = Math.min(b.run, r.timings.runMs);
-        b.post = Math.min(b.post, r.timings.postMs);
-      }
+    const { best, last } = await bestOfRounds(recs, ['probs', 'argmax'] as const);
+    for (const kind of ['probs', 'argmax'] as const) {
+      const r = last[kind]!;
+      out[kind] = { pre: r.timings.preMs, run: r.timings.runMs, post: r.timings.postMs, texts: r.results.map((x) => x.text), json: JSON.stringify(r.results) };
     }
     console.log('output        rec pre ms  rec run ms rec post ms   (best per page)   CER');
     for (const kind of ['probs', 'argmax'] as const) {
