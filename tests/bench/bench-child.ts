@@ -82,8 +82,9 @@ async function deviations(providers: Page['providers']): Promise<string[]> {
       const plan = planProviders({ stage: p.stage, preference: cfg.ep, precision: cfg.precision, available });
       why.push(...plan.candidates.flatMap((c) => c.notes));
     }
-    // No fallback: the plan itself chose this (e.g. FP16 det measured slower on CUDA, so det runs FP32).
-    const planned = p.fallbacks.length === 0 && p.provider === cfg.ep;
+    // On the asked EP with nothing rejected there (a gate rejection is a fallback on the same EP): the plan
+    // itself chose this precision (e.g. FP16 det measured slower on CUDA, so det runs FP32).
+    const planned = p.provider === cfg.ep && !p.fallbacks.some((f) => f.provider === cfg.ep);
     out.push(`${p.stage} ran ${p.provider}/${p.precision}${planned ? ' as planned' : ''}${why.length ? ` (${why.join('; ')})` : ''}`);
   }
   return out;
