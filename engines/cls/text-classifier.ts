@@ -102,10 +102,9 @@ export class TextClassifier {
     const lastP180 = new Float64Array(crops.length);
     const itemFloats = 3 * CLS_IMG_H_PX * CLS_IMG_W_PX;
     const plans = planClsBatches(crops, views, this.batchSize, this.padRowsToBatchSize);
-    const lanes = Math.max(1, Math.min(Math.floor(this.#session.parallelism ?? 1), plans.length));
     const tStart = performance.now();
     // With several sessions side by side (CPU EP), batches run in lanes, each with its own input buffer.
-    await inLanes(plans.length, lanes, async (index, lane) => {
+    const lanes = await inLanes(plans.length, this.#session.parallelism ?? 1, async (index, lane) => {
       const plan = plans[index]!;
       const t0 = performance.now();
       const input = (this.#arenas[lane] ??= new TensorArena()).view(plan.rows * itemFloats);

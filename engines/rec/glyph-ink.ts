@@ -9,7 +9,7 @@
 // The ink is only read for lines holding such a character.
 import type { RecChar, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { otsuThreshold } from './space-recovery.js';
+import { inkLut } from '../image/ink.js';
 
 /** Letters whose capital has the small letter's shape (in most Latin fonts), so only size tells them apart. */
 const CASE_TWINS = new Set('cosvwxzCOSVWXZ');
@@ -92,15 +92,12 @@ export function inkBlobs(image: RgbImage): InkBlobs {
     gray[i] = v;
     hist[v]!++;
   }
-  const threshold = otsuThreshold(hist, n);
-  let dark = 0;
-  for (let v = 0; v <= threshold; v++) dark += hist[v]!;
-  const inkIsDark = dark <= n - dark;
+  const isInk = inkLut(hist, n);
   const label = new Int32Array(n).fill(-1);
   const x0: number[] = [], x1: number[] = [], y0: number[] = [], y1: number[] = [], pixels: number[] = [];
   const stack = new Int32Array(n);
   for (let start = 0; start < n; start++) {
-    if (label[start] !== -1 || (inkIsDark ? gray[start]! > threshold : gray[start]! <= threshold)) continue;
+    if (label[start] !== -1 || !isInk[gray[start]!]) continue;
     const id = x0.length;
     let minX = width, maxX = -1, minY = height, maxY = -1, count = 0;
     let top = 0;
@@ -122,7 +119,7 @@ export function inkBlobs(image: RgbImage): InkBlobs {
           const xx = x + dx;
           if (xx < 0 || xx >= width) continue;
           const q = yy * width + xx;
-          if (label[q] !== -1 || (inkIsDark ? gray[q]! > threshold : gray[q]! <= threshold)) continue;
+          if (label[q] !== -1 || !isInk[gray[q]!]) continue;
           label[q] = id;
           stack[top++] = q;
         }

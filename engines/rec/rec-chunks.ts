@@ -3,11 +3,10 @@
 // scheme, not PaddleOCR's: cut at the emptiest ink column, give each piece context past its cuts, keep each
 // piece's chars between its cuts, and around each cut align both pieces' readings so a glyph is kept once and a
 // word gap holds one space.
-import { isMarkedGray, paperSpans } from '../image/gray.js';
 import type { RecChar, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
 import { REC_IMG_H_PX, bucketImgWidth, cropRatio, paddleImgWidth } from './rec-preprocess.js';
-import { otsuThreshold } from './space-recovery.js';
+import { inkCounts } from '../image/ink.js';
 
 /** One piece of a long crop: a column window of it, run as a crop of its own, and the part of it whose chars are kept. */
 export interface RecPiece {
@@ -56,38 +55,9 @@ export function chunkWindowWidthPx(cropHeightPx: number, chunkWidthPx: number): 
   return w;
 }
 
-/**
- * Ink per column: pixels of the minority Otsu class (dark text on light paper, or light on dark). A crop marked
- * gray (image/gray.ts) is its own luma and its recorded paper spans are skipped.
- */
+/** Ink pixels per column (image/ink.ts inkCounts): where the line may be cut. */
 export function columnInk(image: RgbImage): Uint32Array {
-  const { width, height, data } = image;
-  const ink = new Uint32Array(width);
-  if (width === 0 || height === 0) return ink;
-  const gray = isMarkedGray(image);
-  const spans = gray ? paperSpans(image) : undefined;
-  const luma = (p: number): number => (gray ? data[p]! : (data[p]! * 77 + data[p + 1]! * 150 + data[p + 2]! * 29) >> 8);
-  const hist = new Uint32Array(256);
-  for (let i = 0, p = 0; i < width * height; i++, p += 3) hist[luma(p)]!++;
-  const threshold = otsuThreshold(hist, width * height);
-  let dark = 0;
-  for (let v = 0; v <= threshold; v++) dark += hist[v]!;
-  const inkIsDark = dark <= width * height - dark;
-  const isInk = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) isInk[v] = (inkIsDark ? v <= threshold : v > threshold) ? 1 : 0;
-  for (let y = 0; y < height; y++) {
-    let x = 0;
-    if (spans !== undefined && !isInk[255]) {
-      // Paper spans hold no ink: visit only the columns between them.
-      for (let k = spans.rowStart[y]!; k < spans.rowStart[y + 1]!; k++) {
-        const s = spans.pairs[2 * k]!;
-        for (let p = (y * width + x) * 3; x < s; x++, p += 3) ink[x]! += isInk[data[p]!]!;
-        x = spans.pairs[2 * k + 1]!;
-      }
-    }
-    for (let p = (y * width + x) * 3; x < width; x++, p += 3) ink[x]! += isInk[luma(p)]!;
-  }
-  return ink;
+  return inkCounts(image).column;
 }
 
 /**

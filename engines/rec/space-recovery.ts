@@ -4,7 +4,7 @@
 // read by its character grid instead: there an empty cell is a space, whatever the paper around narrow glyphs.
 import type { RecChar, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { paperSpans } from '../image/gray.js';
+import { inkCounts } from '../image/ink.js';
 import { fullwidthToAscii } from './latin-punctuation.js';
 
 export interface SpaceRecoveryOptions {
@@ -58,71 +58,8 @@ export interface InkProfile {
  * light text on a dark band works as well as dark on light.
  */
 export function inkProfile(image: RgbImage): InkProfile {
-  const { width, height, data } = image;
-  const n = width * height;
-  const colInk = new Uint32Array(width);
-  const rowInk = new Uint32Array(height);
-  // A crop marked gray (image/gray.ts) is its own luma ((77 + 150 + 29)·v >> 8 = v): its R bytes are read in
-  // place, and its recorded runs of blank paper are counted without visiting their pixels.
-  const spans = paperSpans(image);
-  if (spans !== undefined) {
-    const hist = new Uint32Array(256);
-    for (let y = 0; y < height; y++) {
-      let x = 0;
-      for (let k = spans.rowStart[y]!; k <= spans.rowStart[y + 1]!; k++) {
-        const end = k < spans.rowStart[y + 1]! ? spans.pairs[2 * k]! : width;
-        for (let p = (y * width + x) * 3; x < end; x++, p += 3) hist[data[p]!]!++;
-        if (k < spans.rowStart[y + 1]!) {
-          hist[255]! += spans.pairs[2 * k + 1]! - x;
-          x = spans.pairs[2 * k + 1]!;
-        }
-      }
-    }
-    const isInk = inkLut(hist, n);
-    for (let y = 0; y < height; y++) {
-      let x = 0, inRow = 0;
-      for (let k = spans.rowStart[y]!; k <= spans.rowStart[y + 1]!; k++) {
-        const end = k < spans.rowStart[y + 1]! ? spans.pairs[2 * k]! : width;
-        for (let p = (y * width + x) * 3; x < end; x++, p += 3) {
-          const ink = isInk[data[p]!]!;
-          colInk[x]! += ink;
-          inRow += ink;
-        }
-        if (k < spans.rowStart[y + 1]!) {
-          const e = spans.pairs[2 * k + 1]!;
-          if (isInk[255]) {
-            inRow += e - x;
-            for (; x < e; x++) colInk[x]!++;
-          }
-          x = e;
-        }
-      }
-      rowInk[y] = inRow;
-    }
-  } else {
-    const gray = new Uint8Array(n);
-    const hist = new Uint32Array(256);
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      // Integer BT.601 luma.
-      const y = (data[j]! * 77 + data[j + 1]! * 150 + data[j + 2]! * 29) >> 8;
-      gray[i] = y;
-      hist[y]!++;
-    }
-    const threshold = otsuThreshold(hist, n);
-    let dark = 0;
-    for (let v = 0; v <= threshold; v++) dark += hist[v]!;
-    const inkIsDark = dark <= n - dark;
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let x = 0; x < width; x++) {
-        const v = gray[row + x]!;
-        if (inkIsDark ? v <= threshold : v > threshold) {
-          colInk[x]!++;
-          rowInk[y]!++;
-        }
-      }
-    }
-  }
+  const { width, height } = image;
+  const { column: colInk, row: rowInk } = inkCounts(image);
   // Rows count as text when they carry a little ink (a speck of noise does not make a row).
   const rowMin = Math.max(1, Math.round(width * 0.01));
   let top = -1;
@@ -139,42 +76,6 @@ export function inkProfile(image: RgbImage): InkProfile {
   const blank = new Uint8Array(width);
   for (let x = 0; x < width; x++) blank[x] = colInk[x]! <= colMax ? 1 : 0;
   return { blank, textHeightPx };
-}
-
-/** 1 for the luma values that are ink: whichever Otsu class is the minority. */
-function inkLut(hist: Uint32Array, n: number): Uint8Array {
-  const threshold = otsuThreshold(hist, n);
-  let dark = 0;
-  for (let v = 0; v <= threshold; v++) dark += hist[v]!;
-  const inkIsDark = dark <= n - dark;
-  const isInk = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) isInk[v] = (inkIsDark ? v <= threshold : v > threshold) ? 1 : 0;
-  return isInk;
-}
-
-/** Otsu's threshold of a 256-bin histogram of `total` values: the last value of the darker class. */
-export function otsuThreshold(hist: Uint32Array, total: number): number {
-  let sum = 0;
-  for (let v = 0; v < 256; v++) sum += v * hist[v]!;
-  let sumB = 0;
-  let wB = 0;
-  let best = 0;
-  let bestVar = -1;
-  for (let v = 0; v < 256; v++) {
-    wB += hist[v]!;
-    if (wB === 0) continue;
-    const wF = total - wB;
-    if (wF === 0) break;
-    sumB += v * hist[v]!;
-    const mB = sumB / wB;
-    const mF = (sum - sumB) / wF;
-    const between = wB * wF * (mB - mF) * (mB - mF);
-    if (between > bestVar) {
-      bestVar = between;
-      best = v;
-    }
-  }
-  return best;
 }
 
 /** Longest run of blank columns within [fromPx, toPx). */

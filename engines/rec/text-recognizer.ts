@@ -168,9 +168,8 @@ export class TextRecognizer {
     const unitResults: RecResult[] = new Array(units.images.length);
     const plans = planRecBatches(units.sizes, this.batching);
     const batchShapes: number[][] = new Array(plans.length);
-    const lanes = Math.max(1, Math.min(Math.floor(this.#session.parallelism ?? 1), plans.length));
     const tStart = performance.now();
-    await inLanes(plans.length, lanes, async (index, lane) => {
+    const lanes = await inLanes(plans.length, this.#session.parallelism ?? 1, async (index, lane) => {
       const plan = plans[index]!;
       if (opts.signal?.aborted) throw new OcrError('CANCELLED', 'Text recognition was cancelled.', { cause: opts.signal.reason });
       const t0 = performance.now();

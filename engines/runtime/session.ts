@@ -280,7 +280,7 @@ async function resolveBaseModel(
   opts: CreatePlannedSessionOptions,
 ): Promise<{ source: string | Uint8Array; label: string }> {
   if (c.model === 'fp16') {
-    // Loaded on first need: the converter pulls in protobufjs, which CPU-only callers never need.
+    // Loaded on first need: only FP16 candidates use the converter.
     const { convertModelToFp16, getFp16Model } = await import('./fp16.js');
     if (opts.cache) {
       const { EngineCache } = await import('./engine-cache.js');

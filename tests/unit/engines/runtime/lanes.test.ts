@@ -26,12 +26,13 @@ describe('inLanes', () => {
   test('fewer items than lanes, zero items, one lane', async () => {
     let peak = 0;
     let inFlight = 0;
-    await inLanes(2, 8, async () => {
+    const used = await inLanes(2, 8, async () => {
       peak = Math.max(peak, ++inFlight);
       await tick(5);
       inFlight--;
     });
     assert.equal(peak, 2);
+    assert.equal(used, 2, 'reports the lanes that ran');
     await inLanes(0, 4, async () => assert.fail('no items'));
     const order: number[] = [];
     await inLanes(3, 1, async (i) => {

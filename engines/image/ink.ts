@@ -1,0 +1,108 @@
+// Ink of a text-line crop: Otsu's threshold on the luma, ink being whichever class is the minority (dark text on
+// light paper, or light on dark). Shared by space recovery, chunked recognition and the glyph checks.
+import type { RgbImage } from '../types.js';
+import { paperSpans } from './gray.js';
+
+/** Otsu's threshold of a 256-bin histogram of `total` values: the last value of the darker class. */
+export function otsuThreshold(hist: Uint32Array, total: number): number {
+  let sum = 0;
+  for (let v = 0; v < 256; v++) sum += v * hist[v]!;
+  let sumB = 0;
+  let wB = 0;
+  let best = 0;
+  let bestVar = -1;
+  for (let v = 0; v < 256; v++) {
+    wB += hist[v]!;
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += v * hist[v]!;
+    const mB = sumB / wB;
+    const mF = (sum - sumB) / wF;
+    const between = wB * wF * (mB - mF) * (mB - mF);
+    if (between > bestVar) {
+      bestVar = between;
+      best = v;
+    }
+  }
+  return best;
+}
+
+/** 1 for the luma values that are ink: whichever Otsu class of the histogram (of `n` values) is the minority. */
+export function inkLut(hist: Uint32Array, n: number): Uint8Array {
+  const threshold = otsuThreshold(hist, n);
+  let dark = 0;
+  for (let v = 0; v <= threshold; v++) dark += hist[v]!;
+  const inkIsDark = dark <= n - dark;
+  const isInk = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) isInk[v] = (inkIsDark ? v <= threshold : v > threshold) ? 1 : 0;
+  return isInk;
+}
+
+/**
+ * Ink pixels per column and per row of a crop. A crop marked gray (image/gray.ts) is its own luma
+ * ((77 + 150 + 29)·v >> 8 = v): its R bytes are read in place, and its runs of blank paper (255) are counted
+ * without visiting their pixels.
+ */
+export function inkCounts(image: RgbImage): { column: Uint32Array; row: Uint32Array } {
+  const { width, height, data } = image;
+  const n = width * height;
+  const column = new Uint32Array(width);
+  const row = new Uint32Array(height);
+  if (n === 0) return { column, row };
+  const spans = paperSpans(image);
+  if (spans !== undefined) {
+    const hist = new Uint32Array(256);
+    for (let y = 0; y < height; y++) {
+      let x = 0;
+      for (let k = spans.rowStart[y]!; k <= spans.rowStart[y + 1]!; k++) {
+        const end = k < spans.rowStart[y + 1]! ? spans.pairs[2 * k]! : width;
+        for (let p = (y * width + x) * 3; x < end; x++, p += 3) hist[data[p]!]!++;
+        if (k < spans.rowStart[y + 1]!) {
+          hist[255]! += spans.pairs[2 * k + 1]! - x;
+          x = spans.pairs[2 * k + 1]!;
+        }
+      }
+    }
+    const isInk = inkLut(hist, n);
+    for (let y = 0; y < height; y++) {
+      let x = 0, inRow = 0;
+      for (let k = spans.rowStart[y]!; k <= spans.rowStart[y + 1]!; k++) {
+        const end = k < spans.rowStart[y + 1]! ? spans.pairs[2 * k]! : width;
+        for (let p = (y * width + x) * 3; x < end; x++, p += 3) {
+          const ink = isInk[data[p]!]!;
+          column[x]! += ink;
+          inRow += ink;
+        }
+        if (k < spans.rowStart[y + 1]!) {
+          const e = spans.pairs[2 * k + 1]!;
+          if (isInk[255]) {
+            inRow += e - x;
+            for (; x < e; x++) column[x]!++;
+          }
+          x = e;
+        }
+      }
+      row[y] = inRow;
+    }
+    return { column, row };
+  }
+  const gray = new Uint8Array(n);
+  const hist = new Uint32Array(256);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    // Integer BT.601 luma.
+    const v = (data[j]! * 77 + data[j + 1]! * 150 + data[j + 2]! * 29) >> 8;
+    gray[i] = v;
+    hist[v]!++;
+  }
+  const isInk = inkLut(hist, n);
+  for (let y = 0; y < height; y++) {
+    const r = y * width;
+    for (let x = 0; x < width; x++) {
+      const ink = isInk[gray[r + x]!]!;
+      column[x]! += ink;
+      row[y]! += ink;
+    }
+  }
+  return { column, row };
+}
