@@ -38,14 +38,32 @@ let pdfjsPromise: Promise<Pdfjs> | null = null;
  * Loads pdfjs once. Importing the worker module first registers globalThis.pdfjsWorker, which pdfjs
  * then uses in-thread instead of import()ing `GlobalWorkerOptions.workerSrc` by relative URL (that
  * dynamic import breaks once the engine is bundled).
+ *
+ * Both modules are loaded with Node's source-map support off. The core-js bundled in each reads
+ * `new Error().stack` as it loads; where source maps are on (tsx, as in `npm run bench`/`eval`/`cli`, or
+ * --enable-source-maps), formatting that stack parses pdf.worker.mjs.map, 5.4 MB of JSON, into ~140 MB of
+ * heap that the thread keeps for life. Every full GC then marks it: measured with 8 page threads on a
+ * 16-core H100 host, the V8 GC threads took ~6 cores and stalled the page threads. Modules compiled
+ * while support is off register no map, so no later stack touches it. Our own modules keep theirs.
  */
 export function loadPdfjs(): Promise<Pdfjs> {
-  pdfjsPromise ??= (async () => {
+  pdfjsPromise ??= withoutSourceMaps(async () => {
     // @ts-expect-error pdfjs-dist ships no type declarations for its worker module.
     await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
     return import('pdfjs-dist/legacy/build/pdf.mjs');
-  })();
+  });
   return pdfjsPromise;
+}
+
+/** Runs `load` with Node's source-map support off (per thread), restoring it afterwards. */
+async function withoutSourceMaps<T>(load: () => Promise<T>): Promise<T> {
+  const was = process.sourceMapsEnabled === true;
+  if (was) process.setSourceMapsEnabled(false);
+  try {
+    return await load();
+  } finally {
+    if (was) process.setSourceMapsEnabled(true);
+  }
 }
 
 /** pdfjs wants directory *paths* with a trailing slash; in Node it reads them with fs.readFile. */
