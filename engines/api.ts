@@ -69,6 +69,11 @@ export interface OcrPipelineOptions {
    * measure chunking's effect on the text (`npm run eval -- --rec-chunk 960`).
    */
   recChunkWidthPx?: number | null;
+  /**
+   * Rows per recognition run on GPU EPs (every run padded to it: one tensor shape per width bucket).
+   * Default DEFAULT_GPU_REC_BATCH_ROWS; ignored on the CPU EP, which runs single lines.
+   */
+  recBatchRows?: number;
   /** Use the 180° line-direction classifier (default true). */
   useCls?: boolean;
   /** Detect page orientation 0/90/180/270 automatically (default true). */
@@ -76,7 +81,8 @@ export interface OcrPipelineOptions {
   /**
    * Pages OCRed at once by recognizeFile, each in its own worker thread with its own pipeline (engines/parallel/).
    * Default (defaultConcurrency): 1 on the CPU EP, whose own threads already use every core; on GPU EPs
-   * min(8, floor(cores / 2)), so the CPU work around inference (render, pre/post-processing) runs in parallel.
+   * min(12, floor(cores × 3/4), one per 4 GiB of memory), so the CPU work around inference (render,
+   * pre/post-processing) runs in parallel.
    */
   concurrency?: number;
   /** recognizeFile renders the next page while this one is OCRed (default true). */

@@ -99,6 +99,9 @@ function emptyTimings(): StageTimings {
   return { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 };
 }
 
+/** recBatchRows ceiling: 64 rows of the widest GPU bucket are already a 35 MB input tensor. */
+const MAX_REC_BATCH_ROWS = 64;
+
 function throwIfAborted(signal: AbortSignal | undefined, ctx: { file?: string; page?: number } = {}): void {
   if (signal?.aborted) throw new OcrError('CANCELLED', 'Cancelled.', ctx);
 }
@@ -128,12 +131,19 @@ class Pipeline implements PagePipeline {
   }
 
   static async create(options: OcrPipelineOptions): Promise<Pipeline> {
+    const rows = options.recBatchRows;
+    if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1 && rows <= MAX_REC_BATCH_ROWS)) {
+      throw new OcrError('INVALID_ARGUMENT', `recBatchRows must be an integer from 1 to ${MAX_REC_BATCH_ROWS} (got ${rows}).`);
+    }
     const paths = resolveModelPaths(options.modelDir);
     const sessions = await createPipelineSessions(paths, options);
     try {
       const detector = await TextDetector.create(sessions.det, options.det);
       const classifier = await TextClassifier.create(sessions.cls);
-      const recognizer = await TextRecognizer.create(sessions.rec, paths.dict, options.recChunkWidthPx === undefined ? {} : { chunkWidthPx: options.recChunkWidthPx });
+      const recognizer = await TextRecognizer.create(sessions.rec, paths.dict, {
+        ...(options.recChunkWidthPx === undefined ? {} : { chunkWidthPx: options.recChunkWidthPx }),
+        ...(options.recBatchRows === undefined || sessions.rec.provider.provider === 'cpu' ? {} : { batchSize: options.recBatchRows }),
+      });
       // GPU stages: run every shape of the plan once now, so no page pays for tuning (CPU: nothing to do).
       const { warmUpPipeline } = await import('./runtime/pipeline-warm-up.js');
       const warm = await warmUpPipeline(sessions, { detector, classifier, recognizer });

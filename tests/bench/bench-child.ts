@@ -56,11 +56,14 @@ export interface ChildConfig {
   throughputPages?: number;
   /** Only the pool throughput run (no single-pipeline pages, sweep or FP16 comparison): bench --pool-only. */
   poolOnly?: boolean;
+  /** OcrPipelineOptions.recBatchRows (bench --rec-rows); unset: the default. */
+  recBatchRows?: number;
 }
 
 const STAGES: (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
 const cfg = JSON.parse(process.argv[2]!) as ChildConfig;
 const result: Record<string, unknown> = { config: { ...cfg, out: undefined }, pid: process.pid };
+const recRows = cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows };
 const save = () => fs.writeFileSync(cfg.out, JSON.stringify(result, null, 1));
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
@@ -153,7 +156,7 @@ async function pipelineMode(): Promise<void> {
     // 1. Cold start: process start → pipeline → first page result.
     const tCreate = performance.now();
     // One in-thread pipeline (concurrency 1): per-stage timings of a single page; the pool is measured below.
-    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, concurrency: 1 });
+    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, concurrency: 1 });
     const createMs = performance.now() - tCreate;
     const firstPage = await pipeline.recognizeImage(first.image, { index: 0 });
     const firstPageAtMs = performance.now();
@@ -171,7 +174,7 @@ async function pipelineMode(): Promise<void> {
 
     // 2. Warm start: a second pipeline in the same process (libraries loaded, FP16 models cached).
     const tWarm = performance.now();
-    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, concurrency: 1 });
+    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, concurrency: 1 });
     result.warmCreateMs = performance.now() - tWarm;
     await second.dispose();
 
@@ -275,7 +278,7 @@ async function pipelineMode(): Promise<void> {
       await Promise.all([det16.dispose(), rec32.dispose()]);
       // The real pipelines' page texts, when this configuration's pipeline really ran FP16.
       if (texts.length && (result.providers as Page['providers']).some((p) => p.precision === 'fp16')) {
-        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, concurrency: 1 });
+        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, concurrency: 1 });
         const src = await PageSource.open(cfg.sources);
         const rates = [];
         // "Within 0.2 CER points": each precision's CER against the page's ground truth, and the difference.
@@ -326,13 +329,17 @@ async function poolThroughput(): Promise<void> {
   const n = cfg.throughputPages ?? cfg.pages;
   try {
     const tCreate = performance.now();
-    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
     // Threads after the first load one at a time in the background; the timed run starts with all of them.
     if ('whenAllStarted' in pool) await (pool as { whenAllStarted(): Promise<void> }).whenAllStarted();
     const createMs = performance.now() - tCreate;
     const concurrency = cfg.concurrency ?? (await resolveConcurrency({ ep: cfg.ep, precision: cfg.precision }));
     const doneAtS: number[] = [];
-    const { failures, wallS } = await streamPdf(pool, n, (_c, atS) => doneAtS.push(atS));
+    const timings: StageTimings[] = [];
+    const { failures, wallS } = await streamPdf(pool, n, (_c, atS, page) => {
+      doneAtS.push(atS);
+      timings.push(page.timings);
+    });
     // Steady state: after each thread's first page (its first inference on each shape may still tune kernels).
     const c = Math.min(concurrency, doneAtS.length - 1);
     result.throughput = {
@@ -343,6 +350,10 @@ async function poolThroughput(): Promise<void> {
       wallS,
       pagesPerS: doneAtS.length / wallS,
       steadyPagesPerS: c > 0 ? (doneAtS.length - c) / (doneAtS.at(-1)! - doneAtS[c - 1]!) : null,
+      // Seconds until as many pages as threads were done: each thread's first page (pdf.js load, JIT, first runs).
+      firstPagesS: c > 0 ? doneAtS[c - 1]! : null,
+      // What a page costs inside a thread while the others run (contention shows as growth over the one-pipeline row).
+      steadyStageMeansMs: Object.fromEntries(STAGES.map((k) => [k, mean(timings.slice(c).map((t) => t[k]))])),
       peakRssMiB: peakRssMiB(),
     };
     save(); // before dispose: a thread that dies while releasing must not lose the figures
@@ -354,7 +365,7 @@ async function poolThroughput(): Promise<void> {
 }
 
 async function pdfMode(): Promise<void> {
-  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
   const samples: { page: number; rssMiB: number; atS: number }[] = [];
   const doneAtS: number[] = [];
   const n = cfg.pages;

@@ -3,7 +3,12 @@
  *
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
- *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--out FILE] [--md FILE]
+ *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N]
+ *                    [--uv-threads N] [--out FILE] [--md FILE]
+ *
+ * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
+ * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
+ * every page thread of the process; node's default is 4).
  *
  * --pool-only: for each configuration only the "pool pages/s" run (page-parallel threads over a PDF of
  * --throughput-pages pages): no single-pipeline pages, sweep or FP16 comparison. For precisions whose
@@ -14,7 +19,7 @@
  *
  * --concurrency N: page-parallel threads (OcrPipelineOptions.concurrency) for the many-page PDF run and the
  * "pool pages/s" column (recognizeFile over a PDF of --throughput-pages pages, default the timed page count;
- * 0 skips it). Unset: the pipeline's default (1 on the CPU EP, min(8, cores/2) on a GPU).
+ * 0 skips it). Unset: the pipeline's default (1 on the CPU EP, min(12, cores × 3/4, memory / 4 GiB) on a GPU).
  *
  * --quick: 1 timed page, a 3-page PDF, sweep on 12 lines with 1 timed repeat (a smoke run on a small CPU).
  *
@@ -63,6 +68,9 @@ const mdFile = flag('md');
 // --no-fold: load the models as shipped instead of folded (engines/runtime/graph-fold.ts), for an A/B.
 const foldGraphs = !args.includes('--no-fold');
 const poolOnly = args.includes('--pool-only');
+const recRowsFlag = flag('rec-rows');
+const recRows = recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) };
+const uvThreads = flag('uv-threads');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-bench-'));
 
 // 300-dpi A4 text pages: the synthetic A4 PNG and the image-only scan PDFs (2480×3508 at 300 dpi).
@@ -107,12 +115,15 @@ async function buildPdf(n: number): Promise<string> {
   return file;
 }
 
+const STAGE_KEYS = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'] as const;
+
 function runChild(cfg: Omit<ChildConfig, 'out' | 'spawnedAtMs' | 'cacheDir'>, label: string): Promise<Record<string, any>> {
   const out = path.join(tmp, `${label}.json`);
   const full: ChildConfig = { ...cfg, out, spawnedAtMs: Date.now(), cacheDir: path.join(tmp, `cache-${label}`) };
   const childPath = path.join(here, `bench-child${path.extname(fileURLToPath(import.meta.url))}`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, childPath, JSON.stringify(full)], { stdio: ['ignore', 'inherit', 'pipe'] });
+    const env = uvThreads === undefined ? process.env : { ...process.env, UV_THREADPOOL_SIZE: uvThreads };
+    const child = spawn(process.execPath, [...process.execArgv, childPath, JSON.stringify({ ...full, ...recRows })], { stdio: ['ignore', 'inherit', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       // ORT's warnings are noisy; keep the tail for the report.
@@ -160,6 +171,19 @@ function markdown(report: Record<string, any>): string {
     L.push(`| ${name}${c.deviations?.length ? ' (ran as shown)' : ''} | ${ran} | ${f(c.coldStart?.createMs, 0)} | ${f(c.warmCreateMs, 0)} | ${f(c.coldStart?.sinceSpawnMs, 0)} | ${f(c.run?.pagesPerS, 2)} | ${f(c.run?.latencyP50Ms, 0)} | ${f(c.run?.latencyP95Ms, 0)} | ${f(s.decodeMs)} | ${f(s.detPreMs)} | ${f(s.detRunMs)} | ${f(s.detPostMs)} | ${f(s.clsMs)} | ${f(s.recPreMs)} | ${f(s.recRunMs)} | ${f(s.recPostMs)} | ${f(s.layoutMs)} | ${f(c.run?.linesPerPage, 0)} | ${f(c.peakRssMiB, 0)} | ${c.gpuMemUsedMiB ?? '–'} | ${c.throughput?.error ? `FAILED: ${String(c.throughput.error).split('\n')[0]}` : c.throughput ? `${f(c.throughput.pagesPerS, 2)} (${c.throughput.concurrency}, ${f(c.throughput.steadyPagesPerS, 2)}; ${c.throughput.pages} pages${c.throughput.failures ? `, ${c.throughput.failures} failed` : ''})` : '–'} |`);
   }
   L.push('');
+  const pooled = report.configs.filter((c: any) => c.throughput?.steadyStageMeansMs);
+  if (pooled.length) {
+    L.push('');
+    L.push('Pool pages, steady state: mean ms per page inside a thread while the others run (what contention adds to the one-pipeline columns):');
+    L.push('');
+    L.push('| EP / precision | threads | decode | det pre | det run | det post | cls | rec pre | rec run | rec post | layout | total |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const c of pooled) {
+      const m = c.throughput.steadyStageMeansMs;
+      L.push(`| ${c.ep} ${c.precision} | ${c.throughput.concurrency} | ${STAGE_KEYS.map((k) => f(m[k])).join(' | ')} |`);
+    }
+    L.push('');
+  }
   L.push('Stage columns: mean ms per page; pages/s: one page after another through recognizeImage. Pool pages/s: recognizeFile over a PDF of the pages with page-parallel threads (pool created beforehand), overall and steady (after each thread’s first page). Cold start = the child process start → pipeline created → first page done; warm = a second createOcrPipeline in the same process. GPU MiB: nvidia-smi memory.used right after the run (pipeline still loaded).');
   L.push('');
   L.push(`## Recognition batch-size sweep (crops of one page, ${report.sweepLines || 'all'} lines; ms per line, median of ${report.sweepRepeats} after a warm run; this configuration's EP/precision, no gate)`);
@@ -220,7 +244,7 @@ if (flag('render')) {
   console.log(markdown(r));
   process.exit(0);
 }
-const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, foldGraphs, configs: [] };
+const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, foldGraphs, ...recRows, uvThreads: uvThreads ?? 'default', configs: [] };
 const available = await detectProviderAvailability();
 report.availability = { ortBackends: available.ortBackends, epLibraries: available.epLibraries, cudnn: available.cudnn, vulkan: available.vulkan };
 const save = () => {

@@ -44,3 +44,16 @@ describe('pipeline on a sideways PDF page', () => {
     }
   });
 });
+
+describe('pipeline options', () => {
+  // Rows per GPU rec run (bench --rec-rows): a bad value is refused before any model loads, with its range.
+  for (const rows of [0, 2.5, 65, Number.NaN]) {
+    test(`recBatchRows ${rows} is refused as INVALID_ARGUMENT`, async () => {
+      await assert.rejects(createOcrPipeline({ ep: 'cpu', recBatchRows: rows }), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'INVALID_ARGUMENT');
+        assert.match(e.message, /recBatchRows must be an integer from 1 to 64/);
+        return true;
+      });
+    });
+  }
+});
