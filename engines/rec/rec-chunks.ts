@@ -27,6 +27,14 @@ export interface RecChunkOptions {
   contextHeights?: number;
   /** Width of the window before the chunk limit in which the cut is placed, in crop heights (default 3: a word gap is usually within it). */
   searchHeights?: number;
+  /**
+   * Window widths (crop pixels, any order) the LAST piece may take: it takes the narrowest that holds what is
+   * left of the crop, widened to the left for context. Give the windows that fill each smaller width bucket
+   * exactly (chunkWindowWidthPx per bucket): the last piece then runs at the smallest tensor width that holds
+   * its rest unsqueezed, instead of a whole chunk width, most of it already read by the piece before.
+   * Default: none, so the last piece is a whole window like the others.
+   */
+  lastWindowsPx?: readonly number[];
 }
 
 const DEFAULT_CONTEXT_HEIGHTS = 1;
@@ -91,8 +99,9 @@ export function emptiestColumn(ink: Uint32Array, fromPx: number, toPx: number, t
 /**
  * Cuts a crop into pieces of exactly `windowWidthPx` columns (chunkWindowWidthPx), each cut at the emptiest
  * column of a window ending `context` before the piece's right edge; the next piece starts `context` before that
- * cut. The last piece is aligned to the crop's right edge (still full width, so every piece is one tensor shape,
- * with more context on its left). A crop no wider than one window is one piece.
+ * cut. The last piece is aligned to the crop's right edge: a whole window (more context on its left), or with
+ * opts.lastWindowsPx the narrowest of those that still reaches `context` before its cut. A crop no wider than
+ * one window is one piece.
  */
 export function planRecPieces(ink: Uint32Array, cropHeightPx: number, windowWidthPx: number, opts: RecChunkOptions = {}): RecPiece[] {
   const widthPx = ink.length;
@@ -113,7 +122,11 @@ export function planRecPieces(ink: Uint32Array, cropHeightPx: number, windowWidt
     keepFrom = cut;
     x0 = cut - contextPx;
   }
-  const last = Math.max(0, widthPx - w);
+  // What is left starts at x0 (context before the last cut); the narrowest allowed window holding it, else a whole one.
+  const restPx = widthPx - x0;
+  let lastW = w;
+  for (const c of opts.lastWindowsPx ?? []) if (c >= restPx && c < lastW) lastW = Math.floor(c);
+  const last = Math.max(0, widthPx - lastW);
   pieces.push({ x0Px: last, widthPx: widthPx - last, keepFromPx: keepFrom, keepToPx: widthPx });
   return pieces;
 }

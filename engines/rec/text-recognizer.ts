@@ -229,7 +229,10 @@ export class TextRecognizer {
       if (cropRatio(crop) <= 0) return;
       const owner: { crop: number; firstUnit: number; pieces?: RecPiece[] } = { crop: i, firstUnit: images.length };
       if (this.chunkWidthPx !== null && needsRecChunks(crop, this.chunkWidthPx, this.batching.widthBucketsPx)) {
-        owner.pieces = planRecPieces(columnInk(crop), crop.height, chunkWindowWidthPx(crop.height, this.chunkWidthPx));
+        const chunkPx = this.chunkWidthPx;
+        // The last piece may run at any smaller bucket (no new shapes): the narrowest that holds its rest.
+        const lastWindowsPx = this.batching.widthBucketsPx?.filter((b) => b < chunkPx).map((b) => chunkWindowWidthPx(crop.height, b));
+        owner.pieces = planRecPieces(columnInk(crop), crop.height, chunkWindowWidthPx(crop.height, chunkPx), lastWindowsPx ? { lastWindowsPx } : {});
         for (const p of owner.pieces) {
           images.push(crop);
           windows.push({ x0Px: p.x0Px, widthPx: p.widthPx });

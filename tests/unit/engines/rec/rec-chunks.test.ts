@@ -159,6 +159,31 @@ describe('planRecPieces', () => {
   test('a crop no wider than a window is one piece', () => {
     assert.deepEqual(planRecPieces(new Uint32Array(500), h, 800), [{ x0Px: 0, widthPx: 500, keepFromPx: 0, keepToPx: 500 }]);
   });
+
+  test('lastWindowsPx: the last piece takes the narrowest window that holds its rest with context; the others are unchanged', () => {
+    const buckets = [320, 384, 448, 544, 672, 800];
+    const lastWindowsPx = buckets.map((b) => chunkWindowWidthPx(h, b));
+    const narrow = planRecPieces(columnInk(img), h, win, { lastWindowsPx });
+    assert.equal(narrow.length, pieces.length);
+    assert.deepEqual(narrow.slice(0, -1), pieces.slice(0, -1));
+    const last = narrow.at(-1)!, before = narrow.at(-2)!;
+    assert.equal(last.keepFromPx, pieces.at(-1)!.keepFromPx);
+    assert.equal(last.x0Px + last.widthPx, img.width);
+    assert.equal(last.keepToPx, img.width);
+    // Context past its cut, as every other piece has, and the narrowest allowed window that gives it.
+    const restPx = img.width - (before.keepToPx - h);
+    assert.ok(last.keepFromPx - last.x0Px >= h, `last piece starts ${last.keepFromPx - last.x0Px} px before its cut`);
+    const fitting = lastWindowsPx.filter((c) => c >= restPx);
+    assert.equal(last.widthPx, fitting.length ? Math.min(...fitting) : win);
+    assert.ok(last.widthPx <= win);
+    // This line's rest is short enough for a smaller window (otherwise the test would prove nothing).
+    assert.ok(last.widthPx < win, `rest ${restPx} px took a whole window`);
+  });
+
+  test('lastWindowsPx wider than the window, or too narrow for the rest, are not taken', () => {
+    const narrow = planRecPieces(columnInk(img), h, win, { lastWindowsPx: [10, win + 400] });
+    assert.deepEqual(narrow, pieces);
+  });
 });
 
 /** A true char of a line in crop pixels. */
