@@ -153,11 +153,16 @@ describe('page pool, 3 threads requested, the third cannot start', () => {
   });
 });
 
-test('default concurrency: 1 on the CPU EP, min(8, cores/2) on a GPU; explicit values are checked', async () => {
-  assert.equal(defaultConcurrency('cpu', 16), 1);
-  assert.equal(defaultConcurrency('cuda', 16), 8);
-  assert.equal(defaultConcurrency('cuda', 6), 3);
-  assert.equal(defaultConcurrency('cuda', 1), 1);
+test('default concurrency: 1 on the CPU EP, min(12, cores × 3/4, memory / 4 GiB) on a GPU; explicit values are checked', async () => {
+  const GiB = 2 ** 30;
+  assert.equal(defaultConcurrency('cpu', 16, 128 * GiB), 1);
+  assert.equal(defaultConcurrency('cuda', 16, 128 * GiB), 12);
+  assert.equal(defaultConcurrency('cuda', 32, 256 * GiB), 12);
+  assert.equal(defaultConcurrency('cuda', 6, 64 * GiB), 4);
+  assert.equal(defaultConcurrency('cuda', 16, 32 * GiB), 8);
+  assert.equal(defaultConcurrency('cuda', 16, 16 * GiB), 4);
+  assert.equal(defaultConcurrency('cuda', 1, 64 * GiB), 1);
+  assert.equal(defaultConcurrency('cuda', 16, 2 * GiB), 1);
   assert.equal(await resolveConcurrency({ ep: 'cpu' }), 1);
   assert.equal(await resolveConcurrency({ ep: 'cuda', concurrency: 3 }), 3);
   await assert.rejects(resolveConcurrency({ concurrency: 0 }), /concurrency must be an integer/);
