@@ -354,6 +354,8 @@ async function poolThroughput(): Promise<void> {
       firstPagesS: c > 0 ? doneAtS[c - 1]! : null,
       // What a page costs inside a thread while the others run (contention shows as growth over the one-pipeline row).
       steadyStageMeansMs: Object.fromEntries(STAGES.map((k) => [k, mean(timings.slice(c).map((t) => t[k]))])),
+      // The same for the first `threads` pages (each thread's first page, roughly): where the ramp-up goes.
+      firstStageMeansMs: Object.fromEntries(STAGES.map((k) => [k, mean(timings.slice(0, c).map((t) => t[k]))])),
       peakRssMiB: peakRssMiB(),
     };
     save(); // before dispose: a thread that dies while releasing must not lose the figures

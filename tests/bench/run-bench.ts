@@ -181,6 +181,8 @@ function markdown(report: Record<string, any>): string {
     for (const c of pooled) {
       const m = c.throughput.steadyStageMeansMs;
       L.push(`| ${c.ep} ${c.precision} | ${c.throughput.concurrency} | ${STAGE_KEYS.map((k) => f(m[k])).join(' | ')} |`);
+      const first = c.throughput.firstStageMeansMs;
+      if (first) L.push(`| ${c.ep} ${c.precision}, first ${c.throughput.concurrency} pages (until ${f(c.throughput.firstPagesS, 1)} s) | ${c.throughput.concurrency} | ${STAGE_KEYS.map((k) => f(first[k])).join(' | ')} |`);
     }
     L.push('');
   }
