@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RecognizeOptions } from '../api.js';
 import { OcrError, serializeError, toOcrError } from '../errors.js';
 import { openDocument } from '../input/open-document.js';
+import { loadPdfjs } from '../input/pdf-reader.js';
 import type { DocumentReader } from '../input/types.js';
 import { createPagePipeline, type LoadedPage, type PagePipeline } from '../pipeline.js';
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
@@ -35,6 +36,11 @@ let pipeline: PagePipeline;
 try {
   pipeline = await createPagePipeline({ ...data.options, concurrency: 1 });
   post({ type: 'ready', info: pipeline.info() });
+  // Load pdf.js now, while the pool's next threads create their sessions, not when this thread opens its first
+  // PDF (~40 MB of heap per thread). Measured on H100 hosts with 12 threads over a 240-page PDF: the first 12
+  // pages were done after 3.4 s in two runs with this and after 4.9 s in one without (page stages alone: 1.6 s).
+  // A failure here is not this thread's to report; the first PDF page meets it again.
+  void loadPdfjs().catch(() => undefined);
 } catch (e) {
   post({ type: 'init-failed', error: serializeError(e) });
   port.close();
