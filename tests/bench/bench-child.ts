@@ -26,6 +26,7 @@ import type { OcrSession } from '../../engines/stages.js';
 import type { ExecutionProviderName, Page, Precision, RgbImage, StageTimings } from '../../engines/types.js';
 import { cer } from '../eval/metrics.js';
 import { errorStats, mean, percentile } from './bench-stats.js';
+import { startLoadSampler } from './load-sampler.js';
 
 export interface ChildConfig {
   mode: 'pipeline' | 'pdf';
@@ -336,10 +337,12 @@ async function poolThroughput(): Promise<void> {
     const concurrency = cfg.concurrency ?? (await resolveConcurrency({ ep: cfg.ep, precision: cfg.precision }));
     const doneAtS: number[] = [];
     const timings: StageTimings[] = [];
+    const stopSampler = startLoadSampler();
     const { failures, wallS } = await streamPdf(pool, n, (_c, atS, page) => {
       doneAtS.push(atS);
       timings.push(page.timings);
     });
+    const load = stopSampler();
     // Steady state: after each thread's first page (its first inference on each shape may still tune kernels).
     const c = Math.min(concurrency, doneAtS.length - 1);
     result.throughput = {
@@ -352,6 +355,8 @@ async function poolThroughput(): Promise<void> {
       steadyPagesPerS: c > 0 ? (doneAtS.length - c) / (doneAtS.at(-1)! - doneAtS[c - 1]!) : null,
       // Seconds until as many pages as threads were done: each thread's first page (pdf.js load, JIT, first runs).
       firstPagesS: c > 0 ? doneAtS[c - 1]! : null,
+      // Cores and GPU busy over the whole timed run: which of the two bounds pages/s.
+      load,
       // What a page costs inside a thread while the others run (contention shows as growth over the one-pipeline row).
       steadyStageMeansMs: Object.fromEntries(STAGES.map((k) => [k, mean(timings.slice(c).map((t) => t[k]))])),
       // The same for the first `threads` pages (each thread's first page, roughly): where the ramp-up goes.

@@ -176,15 +176,22 @@ function markdown(report: Record<string, any>): string {
     L.push('');
     L.push('Pool pages, steady state: mean ms per page inside a thread while the others run (what contention adds to the one-pipeline columns):');
     L.push('');
+    const loadLines: string[] = [];
     L.push('| EP / precision | threads | decode | det pre | det run | det post | cls | rec pre | rec run | rec post | layout | total |');
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const c of pooled) {
       const m = c.throughput.steadyStageMeansMs;
       L.push(`| ${c.ep} ${c.precision} | ${c.throughput.concurrency} | ${STAGE_KEYS.map((k) => f(m[k])).join(' | ')} |`);
+      const ld = c.throughput.load;
+      if (ld) loadLines.push(`${c.ep} ${c.precision}, ${c.throughput.concurrency} threads: ${ld.cpuBusyCores === null ? 'cores busy not sampled' : `${f(ld.cpuBusyCores, 1)} of ${ld.cores} cores busy`}; ${ld.gpuBusyPercent ? `GPU busy ${f(ld.gpuBusyPercent.mean, 0)}% (max ${f(ld.gpuBusyPercent.max, 0)}%, ${ld.gpuBusyPercent.samples} samples)` : 'no GPU figures (nvidia-smi absent)'}.`);
       const first = c.throughput.firstStageMeansMs;
       if (first) L.push(`| ${c.ep} ${c.precision}, first ${c.throughput.concurrency} pages (until ${f(c.throughput.firstPagesS, 1)} s) | ${c.throughput.concurrency} | ${STAGE_KEYS.map((k) => f(first[k])).join(' | ')} |`);
     }
     L.push('');
+    if (loadLines.length) {
+      L.push(`Machine load during the pool run (whole timed run): ${loadLines.join(' ')}`);
+      L.push('');
+    }
   }
   L.push('Stage columns: mean ms per page; pages/s: one page after another through recognizeImage. Pool pages/s: recognizeFile over a PDF of the pages with page-parallel threads (pool created beforehand), overall and steady (after each thread’s first page). Cold start = the child process start → pipeline created → first page done; warm = a second createOcrPipeline in the same process. GPU MiB: nvidia-smi memory.used right after the run (pipeline still loaded).');
   L.push('');
