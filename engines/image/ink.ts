@@ -39,6 +39,20 @@ export function inkLut(hist: Uint32Array, n: number): Uint8Array {
   return isInk;
 }
 
+/** Integer BT.601 luma of every pixel ((77·R + 150·G + 29·B) >> 8) and its 256-bin histogram. */
+export function lumaHistogram(image: RgbImage): { gray: Uint8Array; hist: Uint32Array } {
+  const { data } = image;
+  const n = image.width * image.height;
+  const gray = new Uint8Array(n);
+  const hist = new Uint32Array(256);
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const v = (data[j]! * 77 + data[j + 1]! * 150 + data[j + 2]! * 29) >> 8;
+    gray[i] = v;
+    hist[v]!++;
+  }
+  return { gray, hist };
+}
+
 /**
  * Ink pixels per column and per row of a crop. A crop marked gray (image/gray.ts) is its own luma
  * ((77 + 150 + 29)·v >> 8 = v): its R bytes are read in place, and its runs of blank paper (255) are counted
@@ -87,14 +101,7 @@ export function inkCounts(image: RgbImage): { column: Uint32Array; row: Uint32Ar
     }
     return { column, row };
   }
-  const gray = new Uint8Array(n);
-  const hist = new Uint32Array(256);
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    // Integer BT.601 luma.
-    const v = (data[j]! * 77 + data[j + 1]! * 150 + data[j + 2]! * 29) >> 8;
-    gray[i] = v;
-    hist[v]!++;
-  }
+  const { gray, hist } = lumaHistogram(image);
   const isInk = inkLut(hist, n);
   for (let y = 0; y < height; y++) {
     const r = y * width;

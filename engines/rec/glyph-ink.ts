@@ -9,7 +9,7 @@
 // The ink is only read for lines holding such a character.
 import type { RecChar, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { inkLut } from '../image/ink.js';
+import { inkLut, lumaHistogram } from '../image/ink.js';
 
 /** Letters whose capital has the small letter's shape (in most Latin fonts), so only size tells them apart. */
 const CASE_TWINS = new Set('cosvwxzCOSVWXZ');
@@ -83,15 +83,9 @@ export interface InkBlobs {
  * paper or light on dark).
  */
 export function inkBlobs(image: RgbImage): InkBlobs {
-  const { width, height, data } = image;
+  const { width, height } = image;
   const n = width * height;
-  const gray = new Uint8Array(n);
-  const hist = new Uint32Array(256);
-  for (let i = 0, j = 0; i < n; i++, j += 3) {
-    const v = (data[j]! * 77 + data[j + 1]! * 150 + data[j + 2]! * 29) >> 8;
-    gray[i] = v;
-    hist[v]!++;
-  }
+  const { gray, hist } = lumaHistogram(image);
   const isInk = inkLut(hist, n);
   const label = new Int32Array(n).fill(-1);
   const x0: number[] = [], x1: number[] = [], y0: number[] = [], y1: number[] = [], pixels: number[] = [];

@@ -25,7 +25,7 @@ import { createSession } from '../../engines/runtime/session.js';
 import type { OcrSession } from '../../engines/stages.js';
 import type { ExecutionProviderName, Page, Precision, RgbImage, StageTimings } from '../../engines/types.js';
 import { cer } from '../eval/metrics.js';
-import { errorStats, mean, percentile } from './bench-stats.js';
+import { errorStats, mean, percentile, stageMeans } from './bench-stats.js';
 import { startLoadSampler } from './load-sampler.js';
 
 export interface ChildConfig {
@@ -61,7 +61,6 @@ export interface ChildConfig {
   recBatchRows?: number;
 }
 
-const STAGES: (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
 const cfg = JSON.parse(process.argv[2]!) as ChildConfig;
 const result: Record<string, unknown> = { config: { ...cfg, out: undefined }, pid: process.pid };
 const recRows = cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows };
@@ -119,10 +118,6 @@ class PageSource {
   async close(): Promise<void> {
     await Promise.all(this.#readers.map((r) => r.close()));
   }
-}
-
-function stageMeans(pages: Page[]): Record<string, number> {
-  return Object.fromEntries(STAGES.map((k) => [k, mean(pages.map((p) => p.timings[k]))]));
 }
 
 /** A session of exactly (ep, precision), no planning or gate: for the sweep and the FP16 comparison. */
@@ -199,7 +194,7 @@ async function pipelineMode(): Promise<void> {
       pagesPerS: pages.length / wallS,
       latencyP50Ms: percentile(latencies, 50),
       latencyP95Ms: percentile(latencies, 95),
-      stageMeansMs: stageMeans(pages),
+      stageMeansMs: stageMeans(pages.map((p) => p.timings)),
       linesPerPage: mean(pages.map((p) => p.blocks.reduce((s, b) => s + b.lines.length, 0))),
       imageSize: `${first.image.width}×${first.image.height}`,
     };
@@ -358,9 +353,9 @@ async function poolThroughput(): Promise<void> {
       // Cores and GPU busy over the whole timed run: which of the two bounds pages/s.
       load,
       // What a page costs inside a thread while the others run (contention shows as growth over the one-pipeline row).
-      steadyStageMeansMs: Object.fromEntries(STAGES.map((k) => [k, mean(timings.slice(c).map((t) => t[k]))])),
+      steadyStageMeansMs: stageMeans(timings.slice(c)),
       // The same for the first `threads` pages (each thread's first page, roughly): where the ramp-up goes.
-      firstStageMeansMs: Object.fromEntries(STAGES.map((k) => [k, mean(timings.slice(0, c).map((t) => t[k]))])),
+      firstStageMeansMs: stageMeans(timings.slice(0, c)),
       peakRssMiB: peakRssMiB(),
     };
     save(); // before dispose: a thread that dies while releasing must not lose the figures

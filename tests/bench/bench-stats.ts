@@ -1,4 +1,13 @@
 /** Small statistics helpers for the benchmark (not engine code). */
+import type { StageTimings } from '../../engines/types.js';
+
+/** The per-page stage timings, in the order the bench's tables print them. */
+export const STAGE_KEYS: readonly (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
+
+/** Mean of each stage over `timings`. */
+export function stageMeans(timings: readonly StageTimings[]): Record<keyof StageTimings, number> {
+  return Object.fromEntries(STAGE_KEYS.map((k) => [k, mean(timings.map((t) => t[k]))])) as Record<keyof StageTimings, number>;
+}
 
 export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;

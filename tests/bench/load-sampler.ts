@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { mean } from './bench-stats.js';
 
 export interface LoadSummary {
   /** Mean cores busy (user + nice + sys + irq) over the run, out of `cores`. */
@@ -51,11 +52,10 @@ export function startLoadSampler(): () => LoadSummary {
   return () => {
     clearInterval(timer);
     smi?.kill();
-    const m = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     return {
-      cpuBusyCores: busyCores.length ? m(busyCores) : null,
+      cpuBusyCores: busyCores.length ? mean(busyCores) : null,
       cores: os.cpus().length,
-      gpuBusyPercent: gpu.length ? { mean: m(gpu), max: Math.max(...gpu), samples: gpu.length } : null,
+      gpuBusyPercent: gpu.length ? { mean: mean(gpu), max: Math.max(...gpu), samples: gpu.length } : null,
     };
   };
 }

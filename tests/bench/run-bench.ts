@@ -36,7 +36,7 @@ import { detectProviderAvailability, planProviders } from '../../engines/runtime
 import { queryNvidiaGpus } from '../../engines/runtime/gpu-info.js';
 import type { ExecutionProviderName, Precision } from '../../engines/types.js';
 import type { ChildConfig } from './bench-child.js';
-import { round } from './bench-stats.js';
+import { STAGE_KEYS, round } from './bench-stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -115,7 +115,6 @@ async function buildPdf(n: number): Promise<string> {
   return file;
 }
 
-const STAGE_KEYS = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'] as const;
 
 function runChild(cfg: Omit<ChildConfig, 'out' | 'spawnedAtMs' | 'cacheDir'>, label: string): Promise<Record<string, any>> {
   const out = path.join(tmp, `${label}.json`);
