@@ -74,6 +74,15 @@ export interface OcrPipelineOptions {
    * Default DEFAULT_GPU_REC_BATCH_ROWS; ignored on the CPU EP, which runs single lines.
    */
   recBatchRows?: number;
+  /**
+   * Pack several lines side by side into each recognition row of the chunk width (TextRecognizerOptions.pack):
+   * one tensor shape and a third fewer tensor columns on A4 pages. Default: on GPU EPs (where chunking is on);
+   * off on the CPU EP. Set it there, with recChunkWidthPx, to measure its effect on the text
+   * (`npm run eval -- --rec-chunk 960 --rec-pack`).
+   */
+  recPack?: boolean;
+  /** Blank columns between packed lines (TextRecognizerOptions.packGapPx); default DEFAULT_REC_PACK_GAP_PX. */
+  recPackGapPx?: number;
   /** Use the 180° line-direction classifier (default true). */
   useCls?: boolean;
   /** Detect page orientation 0/90/180/270 automatically (default true). */

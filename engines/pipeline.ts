@@ -143,6 +143,8 @@ class Pipeline implements PagePipeline {
       const recognizer = await TextRecognizer.create(sessions.rec, paths.dict, {
         ...(options.recChunkWidthPx === undefined ? {} : { chunkWidthPx: options.recChunkWidthPx }),
         ...(options.recBatchRows === undefined || sessions.rec.provider.provider === 'cpu' ? {} : { batchSize: options.recBatchRows }),
+        ...(options.recPack === undefined ? {} : { pack: options.recPack }),
+        ...(options.recPackGapPx === undefined ? {} : { packGapPx: options.recPackGapPx }),
       });
       // GPU stages: run every shape of the plan once now, so no page pays for tuning (CPU: nothing to do).
       const { warmUpPipeline } = await import('./runtime/pipeline-warm-up.js');

@@ -35,6 +35,11 @@ export interface RecChunkOptions {
    * Default: none, so the last piece is a whole window like the others.
    */
   lastWindowsPx?: readonly number[];
+  /**
+   * The last piece is exactly what is left of the crop plus its context on the left (any width): for packed rows
+   * (rec-packing.ts), where a piece costs its own columns, not a bucket's. Overrides lastWindowsPx.
+   */
+  lastWindowFitsRest?: boolean;
 }
 
 const DEFAULT_CONTEXT_HEIGHTS = 1;
@@ -99,8 +104,9 @@ export function emptiestColumn(ink: Uint32Array, fromPx: number, toPx: number, t
 /**
  * Cuts a crop into pieces of exactly `windowWidthPx` columns (chunkWindowWidthPx), each cut at the emptiest
  * column of a window ending `context` before the piece's right edge; the next piece starts `context` before that
- * cut. The last piece is aligned to the crop's right edge: a whole window (more context on its left), or with
- * opts.lastWindowsPx the narrowest of those that still reaches `context` before its cut. A crop no wider than
+ * cut. The last piece is aligned to the crop's right edge: a whole window (more context on its left), with
+ * opts.lastWindowsPx the narrowest of those that still reaches `context` before its cut, or with
+ * opts.lastWindowFitsRest exactly from `context` before its cut. A crop no wider than
  * one window is one piece.
  */
 export function planRecPieces(ink: Uint32Array, cropHeightPx: number, windowWidthPx: number, opts: RecChunkOptions = {}): RecPiece[] {
@@ -125,7 +131,8 @@ export function planRecPieces(ink: Uint32Array, cropHeightPx: number, windowWidt
   // What is left starts at x0 (context before the last cut); the narrowest allowed window holding it, else a whole one.
   const restPx = widthPx - x0;
   let lastW = w;
-  for (const c of opts.lastWindowsPx ?? []) if (c >= restPx && c < lastW) lastW = Math.floor(c);
+  if (opts.lastWindowFitsRest) lastW = Math.min(w, restPx);
+  else for (const c of opts.lastWindowsPx ?? []) if (c >= restPx && c < lastW) lastW = Math.floor(c);
   const last = Math.max(0, widthPx - lastW);
   pieces.push({ x0Px: last, widthPx: widthPx - last, keepFromPx: keepFrom, keepToPx: widthPx });
   return pieces;

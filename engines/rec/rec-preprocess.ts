@@ -1,6 +1,7 @@
 // Recognition preprocessing after PaddleOCR tools/infer/predict_rec.py (__call__ batching, resize_norm_img).
 import type { RgbImage } from '../types.js';
 import { MIN_PAPER_SPAN_PX, isMarkedGray, paperSpans, type PaperSpans } from '../image/gray.js';
+import type { RecPackedBatch } from './rec-packing.js';
 
 /** PP-OCRv3/v4 rec input height (rec_image_shape "3, 48, 320"). */
 export const REC_IMG_H_PX = 48;
@@ -349,7 +350,8 @@ function resampleRowGray(
  * Resizes an RGB crop to dstW×dstH with OpenCV INTER_LINEAR's sampling (half-pixel centres, edge clamp, no
  * antialiasing, rounding to 8-bit as cv2 does before Paddle's float conversion) and writes
  * (v/255 − 0.5)/0.5 into three BGR planes of `out`: plane c starts at offset + c·planeStride, rows are
- * rowStride floats apart. Columns dstW…rowStride−1 of each row are set to 0 (Paddle's padding value).
+ * rowStride floats apart. Columns dstW…padToPx−1 of each row (default: to rowStride) are set to 0 (Paddle's
+ * padding value); a packed row (rec-packing.ts) passes dstW, so lines to the right of this one stay as written.
  * srcX0/srcWidth select a column range of `src` (the classifier's windows); edges clamp inside it.
  * Each source row is resampled horizontally once and kept while neighbouring output rows need it (the
  * value is the same double either way). A crop marked gray (image/gray.ts) is resampled in one channel, and
@@ -368,11 +370,12 @@ export function resizeNormalizeInto(
   scratch: ResizeScratch,
   srcX0 = 0,
   srcWidth = src.width - srcX0,
+  padToPx = rowStride,
 ): void {
   const { height: srcH, data } = src;
   const srcW = srcWidth;
   if (!(dstW > 0 && srcW > 0 && srcH > 0)) {
-    for (let c = 0; c < 3; c++) out.fill(0, offset + c * planeStride, offset + c * planeStride + dstH * rowStride);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < dstH; y++) out.fill(0, offset + c * planeStride + y * rowStride, offset + c * planeStride + y * rowStride + padToPx);
     return;
   }
   const gray = isMarkedGray(src);
@@ -465,10 +468,10 @@ export function resizeNormalizeInto(
         out[oB + x] = NORM_LUT[(rows[h0 + k + 2]! * gy + rows[h1 + k + 2]! * fy + 0.5) | 0]!;
       }
     }
-    if (dstW < rowStride) {
-      out.fill(0, oB + dstW, oB + rowStride);
-      out.fill(0, oG + dstW, oG + rowStride);
-      out.fill(0, oR + dstW, oR + rowStride);
+    if (dstW < padToPx) {
+      out.fill(0, oB + dstW, oB + padToPx);
+      out.fill(0, oG + dstW, oG + padToPx);
+      out.fill(0, oR + dstW, oR + padToPx);
     }
   }
 }
@@ -500,4 +503,27 @@ export function writeRecBatch(
     resizeNormalizeInto(crop, plan.resizedWidthsPx[row]!, REC_IMG_H_PX, out, row * itemStride, plan.imgWPx, planeStride, scratch, win?.x0Px ?? 0, win?.widthPx);
   }
   out.fill(0, plan.cropIndices.length * itemStride, plan.rows * itemStride);
+}
+
+/**
+ * Fills `out` (length rows·3·48·imgW) with one packed batch (rec-packing.ts) as [rows, 3, 48, imgW]: every
+ * line resized to its planned width at its planned column, zeros everywhere else (gaps, row tails, blank rows).
+ * `windows[i]`, where given, restricts crops[i] to that column range.
+ */
+export function writeRecPackedBatch(
+  crops: readonly RgbImage[],
+  batch: RecPackedBatch,
+  out: Float32Array,
+  scratch: ResizeScratch,
+  windows?: readonly (RecCropWindow | undefined)[],
+): void {
+  const planeStride = REC_IMG_H_PX * batch.imgWPx;
+  const itemStride = 3 * planeStride;
+  out.fill(0, 0, batch.rows * itemStride);
+  batch.segments.forEach((row, r) => {
+    for (const seg of row) {
+      const win = windows?.[seg.unit];
+      resizeNormalizeInto(crops[seg.unit]!, seg.widthPx, REC_IMG_H_PX, out, r * itemStride + seg.x0Px, batch.imgWPx, planeStride, scratch, win?.x0Px ?? 0, win?.widthPx, seg.widthPx);
+    }
+  });
 }

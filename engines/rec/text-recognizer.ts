@@ -3,10 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { OcrError } from '../errors.js';
 import type { OcrSession, RecOutput, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { REC_HEAD_CHANNELS, ctcGreedyDecodeArgmaxBatch, ctcGreedyDecodeBatch } from './ctc-decode.js';
+import { REC_HEAD_CHANNELS, ctcGreedyDecode, ctcGreedyDecodeArgmax, ctcGreedyDecodeArgmaxBatch, ctcGreedyDecodeBatch } from './ctc-decode.js';
 import { loadDictionary } from './dictionary.js';
 import { inLanes } from '../runtime/lanes.js';
 import { chunkWindowWidthPx, columnInk, mergeRecPieces, needsRecChunks, planRecPieces, type RecPiece } from './rec-chunks.js';
+import { DEFAULT_REC_PACK_GAP_PX, planRecPacking, recPackedShape, type RecPackedBatch, type RecPackingOptions } from './rec-packing.js';
 import {
   DEFAULT_GPU_REC_BATCH_ROWS,
   DEFAULT_GPU_REC_CHUNK_WIDTH_PX,
@@ -16,12 +17,15 @@ import {
   REC_IMG_H_PX,
   REC_MIN_IMG_W_PX,
   ResizeScratch,
+  REC_TIME_STEP_PX,
   TensorArena,
   bucketImgWidth,
   cropRatio,
   planRecBatches,
   recPlanShapes,
   writeRecBatch,
+  writeRecPackedBatch,
+  type RecBatchPlan,
   type RecBatchingOptions,
   type RecCropWindow,
 } from './rec-preprocess.js';
@@ -59,6 +63,15 @@ export interface TextRecognizerOptions {
    * EPs: batchSize × the widest bucket, so every planned width runs full batches (one shape each).
    */
   maxBatchWidthPx?: number;
+  /**
+   * Pack several lines side by side into each tensor row of the chunk width (rec-packing.ts): every run is then
+   * [batchSize, 3, 48, chunk width], each line at its own unsqueezed width, and width buckets and batch-size
+   * buckets do not apply. Needs chunking (chunkWidthPx). Default: on GPU EPs (one shape to tune, a third fewer
+   * tensor columns on A4 pages); off on the CPU EP, where a run costs its columns whatever their shape.
+   */
+  pack?: boolean;
+  /** Blank columns between packed lines; default DEFAULT_REC_PACK_GAP_PX. */
+  packGapPx?: number;
 }
 
 export interface RecRunOptions {
@@ -77,8 +90,10 @@ export class TextRecognizer {
   /** Character table, index = model class (0 = blank, last = ' '). */
   readonly character: readonly string[];
   readonly batching: Readonly<RecBatchingOptions>;
-  /** Tensor width past which lines are chunked (a width bucket), or null. */
+  /** Tensor width past which lines are chunked (a width bucket, or with packing the row width), or null. */
   readonly chunkWidthPx: number | null;
+  /** Packed rows (TextRecognizerOptions.pack), or null: one line per row. */
+  readonly packing: Readonly<RecPackingOptions> | null;
   /**
    * What the session's first run returned: 'argmax' = the argmax head (engines/runtime/rec-head.ts,
    * [N, T, 3]), 'probs' = the softmax [N, T, classes]. run() decodes each batch by its output's shape, so
@@ -92,12 +107,14 @@ export class TextRecognizer {
     batching: RecBatchingOptions,
     chunkWidthPx: number | null,
     outputKind: 'argmax' | 'probs',
+    packing: RecPackingOptions | null,
   ) {
     this.#session = session;
     this.character = character;
     this.batching = batching;
     this.chunkWidthPx = chunkWidthPx;
     this.outputKind = outputKind;
+    this.packing = packing;
   }
 
   /**
@@ -118,12 +135,18 @@ export class TextRecognizer {
             : chunkOpt === DEFAULT_GPU_REC_CHUNK_WIDTH_PX
               ? GPU_REC_WIDTH_BUCKETS_PX
               : DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= Math.max(REC_MIN_IMG_W_PX, chunkOpt));
+    const pack = opts.pack ?? (!onCpu && chunkOpt !== null);
+    if (pack && chunkOpt === null) throw new OcrError('INVALID_ARGUMENT', 'Packed recognition rows need a chunk width (chunkWidthPx).');
     // A piece runs at exactly the chunk width, so that width must be a bucket: the largest one at or below it.
+    // Packed, it is the row width: any multiple of a time step.
     let chunkWidthPx: number | null = null;
     if (chunkOpt !== null) {
       const wanted = Math.max(REC_MIN_IMG_W_PX, chunkOpt);
-      chunkWidthPx = widthBucketsPx && widthBucketsPx.length > 0 ? bucketImgWidth(wanted, widthBucketsPx) : Math.floor(wanted / 8) * 8;
+      chunkWidthPx =
+        !pack && widthBucketsPx && widthBucketsPx.length > 0 ? bucketImgWidth(wanted, widthBucketsPx) : Math.floor(wanted / REC_TIME_STEP_PX) * REC_TIME_STEP_PX;
     }
+    const packing: RecPackingOptions | null =
+      pack && chunkWidthPx !== null ? { rowWidthPx: chunkWidthPx, rows: batchSize, gapPx: Math.max(0, opts.packGapPx ?? DEFAULT_REC_PACK_GAP_PX) } : null;
     const maxBatchWidthPx = opts.maxBatchWidthPx ?? (onCpu || !widthBucketsPx?.length ? undefined : batchSize * widthBucketsPx[widthBucketsPx.length - 1]!);
     const batching: RecBatchingOptions = {
       batchSize,
@@ -132,14 +155,11 @@ export class TextRecognizer {
       ...(maxBatchWidthPx === undefined ? {} : { maxBatchWidthPx }),
     };
     // The probe has the shape a run of short lines will have here, so on a GPU it doubles as that warm-up.
-    const probe = planRecBatches([{ width: REC_MIN_IMG_W_PX, height: REC_IMG_H_PX }], batching)[0]!;
+    const probeDims = packing ? recPackedShape(packing) : ((p) => [p.rows, 3, REC_IMG_H_PX, p.imgWPx])(planRecBatches([{ width: REC_MIN_IMG_W_PX, height: REC_IMG_H_PX }], batching)[0]!);
     let dims: readonly number[];
     let data: Float32Array;
     try {
-      ({ dims, data } = await session.run({
-        data: new Float32Array(probe.rows * 3 * REC_IMG_H_PX * probe.imgWPx),
-        dims: [probe.rows, 3, REC_IMG_H_PX, probe.imgWPx],
-      }));
+      ({ dims, data } = await session.run({ data: new Float32Array(probeDims.reduce((a, b) => a * b, 1)), dims: probeDims }));
     } catch (cause) {
       throw new OcrError('MODEL_LOAD_FAILED', `The recognition model failed its first run: ${(cause as Error).message}`, { cause });
     }
@@ -151,7 +171,7 @@ export class TextRecognizer {
     const outputKind = dims[2] === REC_HEAD_CHANNELS ? 'argmax' : 'probs';
     const classCount = outputKind === 'argmax' ? data[2]! : dims[2]!;
     const character = loadDictionary(dictPath, classCount);
-    return new TextRecognizer(session, character, batching, chunkWidthPx, outputKind);
+    return new TextRecognizer(session, character, batching, chunkWidthPx, outputKind, packing);
   }
 
   /**
@@ -166,7 +186,8 @@ export class TextRecognizer {
     const units = this.#units(crops);
     const unitsMs = performance.now() - tUnits;
     const unitResults: RecResult[] = new Array(units.images.length);
-    const plans = planRecBatches(units.sizes, this.batching);
+    const packing = this.packing;
+    const plans: (RecBatchPlan | RecPackedBatch)[] = packing ? planRecPacking(units.sizes, packing) : planRecBatches(units.sizes, this.batching);
     const batchShapes: number[][] = new Array(plans.length);
     const tStart = performance.now();
     const lanes = await inLanes(plans.length, this.#session.parallelism ?? 1, async (index, lane) => {
@@ -175,7 +196,9 @@ export class TextRecognizer {
       const t0 = performance.now();
       const dims = [plan.rows, 3, REC_IMG_H_PX, plan.imgWPx];
       const input = (this.#arenas[lane] ??= new TensorArena()).view(plan.rows * 3 * REC_IMG_H_PX * plan.imgWPx);
-      writeRecBatch(units.images, plan, input, (this.#scratches[lane] ??= new ResizeScratch()), units.windows);
+      const scratch = (this.#scratches[lane] ??= new ResizeScratch());
+      if ('segments' in plan) writeRecPackedBatch(units.images, plan, input, scratch, units.windows);
+      else writeRecBatch(units.images, plan, input, scratch, units.windows);
       const t1 = performance.now();
       const output = await this.#session.run({ data: input, dims });
       const t2 = performance.now();
@@ -183,13 +206,30 @@ export class TextRecognizer {
       if (output.dims.length !== 3 || output.dims[0]! < plan.rows || (!headed && output.dims[2] !== this.character.length)) {
         throw new OcrError('INTERNAL', `The recognition model returned shape [${output.dims.join(', ')}] for input [${dims.join(', ')}].`);
       }
-      const contentFracs = plan.resizedWidthsPx.map((w) => w / plan.imgWPx);
-      const decoded = headed
-        ? ctcGreedyDecodeArgmaxBatch(output.data, output.dims, this.character, contentFracs)
-        : ctcGreedyDecodeBatch(output.data, output.dims, this.character, contentFracs);
-      plan.cropIndices.forEach((j, row) => {
-        unitResults[j] = decoded[row]!;
-      });
+      if ('segments' in plan) {
+        // Each line is decoded from the time steps over its own columns (and the gap after it).
+        const [, timeSteps, channels] = output.dims as [number, number, number];
+        const stepsPerPx = timeSteps / plan.imgWPx;
+        plan.segments.forEach((row, r) => {
+          for (const seg of row) {
+            const from = Math.round(seg.x0Px * stepsPerPx);
+            const steps = Math.max(1, Math.round(seg.toPx * stepsPerPx) - from);
+            const offset = (r * timeSteps + from) * channels;
+            const contentFrac = seg.widthPx / ((steps / timeSteps) * plan.imgWPx);
+            unitResults[seg.unit] = headed
+              ? ctcGreedyDecodeArgmax(output.data, offset, steps, channels, this.character, contentFrac)
+              : ctcGreedyDecode(output.data, offset, steps, channels, this.character, contentFrac);
+          }
+        });
+      } else {
+        const contentFracs = plan.resizedWidthsPx.map((w) => w / plan.imgWPx);
+        const decoded = headed
+          ? ctcGreedyDecodeArgmaxBatch(output.data, output.dims, this.character, contentFracs)
+          : ctcGreedyDecodeBatch(output.data, output.dims, this.character, contentFracs);
+        plan.cropIndices.forEach((j, row) => {
+          unitResults[j] = decoded[row]!;
+        });
+      }
       const t3 = performance.now();
       timings.preMs += t1 - t0;
       timings.runMs += t2 - t1;
@@ -228,11 +268,13 @@ export class TextRecognizer {
     crops.forEach((crop, i) => {
       if (cropRatio(crop) <= 0) return;
       const owner: { crop: number; firstUnit: number; pieces?: RecPiece[] } = { crop: i, firstUnit: images.length };
-      if (this.chunkWidthPx !== null && needsRecChunks(crop, this.chunkWidthPx, this.batching.widthBucketsPx)) {
+      if (this.chunkWidthPx !== null && needsRecChunks(crop, this.chunkWidthPx, this.packing ? null : this.batching.widthBucketsPx)) {
         const chunkPx = this.chunkWidthPx;
-        // The last piece may run at any smaller bucket (no new shapes): the narrowest that holds its rest.
+        // The last piece may run at any smaller bucket (no new shapes): the narrowest that holds its rest. Packed,
+        // it takes exactly its rest (plus context), since there a piece costs its own columns.
         const lastWindowsPx = this.batching.widthBucketsPx?.filter((b) => b < chunkPx).map((b) => chunkWindowWidthPx(crop.height, b));
-        owner.pieces = planRecPieces(columnInk(crop), crop.height, chunkWindowWidthPx(crop.height, chunkPx), lastWindowsPx ? { lastWindowsPx } : {});
+        const last = this.packing ? { lastWindowFitsRest: true } : lastWindowsPx ? { lastWindowsPx } : {};
+        owner.pieces = planRecPieces(columnInk(crop), crop.height, chunkWindowWidthPx(crop.height, chunkPx), last);
         for (const p of owner.pieces) {
           images.push(crop);
           windows.push({ x0Px: p.x0Px, widthPx: p.widthPx });
@@ -254,6 +296,7 @@ export class TextRecognizer {
    * warmUp() runs once.
    */
   planShapes(): number[][] {
+    if (this.packing) return [recPackedShape(this.packing)];
     const shapes = recPlanShapes(this.batching);
     const chunk = this.chunkWidthPx;
     return chunk === null ? shapes : shapes.filter((d) => d[3]! <= chunk);

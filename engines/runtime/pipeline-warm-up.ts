@@ -2,8 +2,9 @@
  * Start-up warm-up for GPU execution providers: every input shape the stages can produce runs once
  * before the first page, so no page pays the CUDA EP's per-shape cuDNN search (0.3–1.7 s a shape) or
  * WebGPU's shader compilation. The shape plan is small by design: det pads to one square
- * (TextDetector with padToShapeBuckets), cls pads every run to its batch size, rec uses
- * GPU_REC_WIDTH_BUCKETS_PX with fixed batch rows (TextRecognizer.planShapes). CPU stages warm nothing.
+ * (TextDetector with padToShapeBuckets), cls pads every run to its batch size, rec packs its lines into
+ * rows of one width (one shape; unpacked, GPU_REC_WIDTH_BUCKETS_PX with fixed batch rows: TextRecognizer.planShapes).
+ * CPU stages warm nothing.
  */
 import { CLS_IMG_H_PX, CLS_IMG_W_PX } from '../cls/cls-preprocess.js';
 import type { TextClassifier } from '../cls/text-classifier.js';

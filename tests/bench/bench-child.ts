@@ -59,11 +59,16 @@ export interface ChildConfig {
   poolOnly?: boolean;
   /** OcrPipelineOptions.recBatchRows (bench --rec-rows); unset: the default. */
   recBatchRows?: number;
+  /** OcrPipelineOptions.recPack (bench --rec-pack); unset: the default. */
+  recPack?: boolean;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as ChildConfig;
 const result: Record<string, unknown> = { config: { ...cfg, out: undefined }, pid: process.pid };
-const recRows = cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows };
+const recRows = {
+  ...(cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows }),
+  ...(cfg.recPack === undefined ? {} : { recPack: cfg.recPack }),
+};
 const save = () => fs.writeFileSync(cfg.out, JSON.stringify(result, null, 1));
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;

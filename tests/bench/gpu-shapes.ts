@@ -6,7 +6,7 @@
  *
  *   node --import tsx tests/bench/gpu-shapes.ts [--ep cuda|cpu|webgpu|...] [--precision fp32|fp16]
  *        [--rows 8,16,32,64] [--buckets 320,480,...] [--repeats 5] [--copies 1] [--no-head] [--head-compare]
- *        [--fold-compare] [--no-fold]
+ *        [--fold-compare] [--pack-compare] [--no-fold]
  *        [--image PNG (with PNG-minus-.png.truth.json beside it, as the synthetic fixtures have)]
  *
  * Default mode sweeps batch rows × GPU_REC_WIDTH_BUCKETS_PX: for every rows value all planned shapes are
@@ -19,6 +19,10 @@
  * with the file as shipped, under the EP's default batching: rec pre/run/post ms per page, round-robin,
  * and whether the texts are the same. `--no-fold` runs the other modes on the file as shipped.
  *
+ * `--pack-compare` instead compares packed rows (several lines per row, rec-packing.ts, the GPU default) with one
+ * line per row in width buckets, for each `--rows` value: runs and tensor columns per page, rec pre/run/post ms per
+ * line (best page of `repeats`), CER.
+ *
  * `--head-compare` instead compares the argmax head with the full-probability model under the EP's default
  * batching (what the pipeline does): rec pre/run/post ms per page and whether the results are identical.
  */
@@ -29,7 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { cropQuad } from '../../engines/image/crop.js';
-import { GPU_REC_WIDTH_BUCKETS_PX, bucketImgWidth, paddleImgWidth, cropRatio } from '../../engines/rec/rec-preprocess.js';
+import { DEFAULT_GPU_REC_CHUNK_WIDTH_PX, GPU_REC_WIDTH_BUCKETS_PX, bucketImgWidth, paddleImgWidth, cropRatio } from '../../engines/rec/rec-preprocess.js';
 import { TextRecognizer, type TextRecognizerOptions } from '../../engines/rec/text-recognizer.js';
 import type { PlannedProvider } from '../../engines/runtime/execution-providers.js';
 import { resolveModelPaths } from '../../engines/runtime/models.js';
@@ -117,6 +121,35 @@ try {
     const differ = texts.shipped!.filter((t, i) => t !== texts.folded![i]).length;
     console.log(`lines whose text differs: ${differ} of ${crops.length}`);
     await Promise.all(Object.values(sessions).map((s) => s.dispose()));
+  } else if (args.includes('--pack-compare')) {
+    // Packed rows (rec-packing.ts) against one line per row in width buckets, per rows value, on the same crops.
+    console.log('mode       rows  shapes  runs/page  tensor cols/page  rec pre  rec run  rec post ms/line (best page)   CER');
+    for (const rows of rowsList) {
+      const sessions = { rows: await openRec(head), packed: await openRec(head) };
+      const recs = {
+        // Both as a GPU EP plans them, whatever --ep says (the CPU EP's own defaults differ).
+        rows: await TextRecognizer.create(sessions.rows, paths.dict, {
+          batchSize: rows,
+          chunkWidthPx: DEFAULT_GPU_REC_CHUNK_WIDTH_PX,
+          widthBucketsPx: GPU_REC_WIDTH_BUCKETS_PX,
+          batchSizeBuckets: [rows],
+          maxBatchWidthPx: rows * DEFAULT_GPU_REC_CHUNK_WIDTH_PX,
+          pack: false,
+        }),
+        packed: await TextRecognizer.create(sessions.packed, paths.dict, { batchSize: rows, chunkWidthPx: DEFAULT_GPU_REC_CHUNK_WIDTH_PX, pack: true }),
+      };
+      const shapes = { rows: ep !== 'cpu' ? (await recs.rows.warmUp()).length : 0, packed: ep !== 'cpu' ? (await recs.packed.warmUp()).length : 0 };
+      const { best, last } = await bestOfRounds(recs, ['rows', 'packed'] as const);
+      const n = crops.length;
+      for (const kind of ['rows', 'packed'] as const) {
+        const b = best[kind]!, r = last[kind]!;
+        const cols = r.batchShapes.reduce((a, d) => a + d[0]! * d[3]!, 0);
+        console.log(
+          `${kind.padEnd(8)} ${String(rows).padStart(5)} ${String(shapes[kind]).padStart(7)} ${fmt(r.batchShapes.length / copies, 1)}   ${fmt(cols / copies, 0)}        ${fmt(b.pre / n, 3)} ${fmt(b.run / n, 3)} ${fmt(b.post / n, 3)}              ${(cerOf(r.results.map((x) => x.text)) * 100).toFixed(2)} %`,
+        );
+      }
+      await Promise.all(Object.values(sessions).map((x) => x.dispose()));
+    }
   } else if (args.includes('--head-compare')) {
     const out: Record<string, { pre: number; run: number; post: number; texts: string[]; json: string }> = {};
     const sessions = { probs: await openRec(false), argmax: await openRec(true) };
@@ -148,7 +181,7 @@ try {
     console.log(`\n rows  warm-up ms (shapes)  page ms/line (pre/run/post)   CER   | ms/line per width bucket:${widths.map((w) => String(w).padStart(8)).join('')}`);
     for (const rows of rowsList) {
       const session = await openRec(head);
-      const o: TextRecognizerOptions = { batchSize: rows, batchSizeBuckets: [rows], widthBucketsPx: buckets, maxBatchWidthPx: Number.MAX_SAFE_INTEGER };
+      const o: TextRecognizerOptions = { batchSize: rows, batchSizeBuckets: [rows], widthBucketsPx: buckets, maxBatchWidthPx: Number.MAX_SAFE_INTEGER, pack: false };
       const rec = await TextRecognizer.create(session, paths.dict, o);
       const tw = performance.now();
       const shapes = await rec.warmUp();

@@ -3,10 +3,11 @@
  *
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
- *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N]
+ *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off]
  *                    [--uv-threads N] [--out FILE] [--md FILE]
  *
  * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
+ * --rec-pack on|off: OcrPipelineOptions.recPack (several lines per recognition row; default on GPU EPs) for every pipeline.
  * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
  * every page thread of the process; node's default is 4).
  *
@@ -69,7 +70,12 @@ const mdFile = flag('md');
 const foldGraphs = !args.includes('--no-fold');
 const poolOnly = args.includes('--pool-only');
 const recRowsFlag = flag('rec-rows');
-const recRows = recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) };
+const recPackFlag = flag('rec-pack');
+if (recPackFlag !== undefined && recPackFlag !== 'on' && recPackFlag !== 'off') throw new Error('--rec-pack takes on or off');
+const recRows = {
+  ...(recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) }),
+  ...(recPackFlag === undefined ? {} : { recPack: recPackFlag === 'on' }),
+};
 const uvThreads = flag('uv-threads');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-bench-'));
 

@@ -8,6 +8,8 @@
  *   npm run eval -- --dpi-sweep --dpis 150,200,300,400   # other render resolutions
  *   npm run eval -- --no-tesseract  # Lucid only
  *   npm run eval -- --rec-chunk 960 # long lines recognised in 960 px pieces, as on GPU EPs (CPU default: off)
+ *   npm run eval -- --rec-chunk 960 --rec-pack [--rec-pack-gap 48]
+ *                                   # and several lines packed per 960 px row, as on GPU EPs
  *
  * Both engines get the identical page image (PDF pages are rendered once by our renderer and written to a
  * PNG for Tesseract), so the timings compare OCR work, not PDF rendering. Scripts print; tests assert.
@@ -111,7 +113,14 @@ async function main(): Promise<void> {
   const tEngine = performance.now();
   const recChunk = args.includes('--rec-chunk') ? Number(args[args.indexOf('--rec-chunk') + 1]) : undefined;
   if (recChunk !== undefined && !(recChunk > 0)) throw new Error('--rec-chunk takes a width in px, e.g. 960');
-  const pipeline = await createOcrPipeline(recChunk === undefined ? {} : { recChunkWidthPx: recChunk });
+  const recPack = args.includes('--rec-pack');
+  if (recPack && recChunk === undefined) throw new Error('--rec-pack needs --rec-chunk (the row width), e.g. --rec-chunk 960 --rec-pack');
+  const packGap = args.includes('--rec-pack-gap') ? Number(args[args.indexOf('--rec-pack-gap') + 1]) : undefined;
+  const pipeline = await createOcrPipeline({
+    ...(recChunk === undefined ? {} : { recChunkWidthPx: recChunk }),
+    ...(recPack ? { recPack: true } : {}),
+    ...(packGap === undefined ? {} : { recPackGapPx: packGap }),
+  });
   const engineStartMs = performance.now() - tEngine;
   let tesseractVersion = '';
   if (useTesseract) {

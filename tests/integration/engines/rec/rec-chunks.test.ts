@@ -76,10 +76,10 @@ describe('TextRecognizer with chunking (real PP-OCRv4 rec, ORT CPU)', () => {
     }
   });
 
-  test('on a GPU provider: chunked by default, only the buckets up to the chunk width planned and run', async () => {
+  test('on a GPU provider, one line per row: chunked by default, only the buckets up to the chunk width planned and run', async () => {
     // The real CPU session, reporting a GPU provider: TextRecognizer picks its defaults from the provider.
     const asGpu: OcrSession = { stage: 'rec', provider: { ...session.provider, provider: 'cuda' }, run: (x) => session.run(x), dispose: async () => {} };
-    const gpu = await TextRecognizer.create(asGpu, resolveModelPaths().dict);
+    const gpu = await TextRecognizer.create(asGpu, resolveModelPaths().dict, { pack: false });
     assert.equal(gpu.chunkWidthPx, DEFAULT_GPU_REC_CHUNK_WIDTH_PX);
     assert.ok(GPU_REC_WIDTH_BUCKETS_PX.every((w) => w <= DEFAULT_GPU_REC_CHUNK_WIDTH_PX));
     assert.equal(GPU_REC_WIDTH_BUCKETS_PX.at(-1), DEFAULT_GPU_REC_CHUNK_WIDTH_PX);

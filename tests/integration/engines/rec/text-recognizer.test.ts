@@ -83,10 +83,11 @@ describe('TextRecognizer on the real PP-OCRv4 model (ORT CPU)', () => {
     assert.ok(out.batchShapes.every(([n]) => n === 4));
   });
 
-  test('on a GPU provider: GPU width buckets, fixed batch rows, every run one of planShapes()', async () => {
+  test('on a GPU provider, one line per row: GPU width buckets, fixed batch rows, every run one of planShapes()', async () => {
     // The real CPU session, reporting a GPU provider: TextRecognizer picks its defaults from the provider.
+    // (Packed rows, the GPU default, are tested in rec-packing.test.ts.)
     const asGpu: OcrSession = { stage: 'rec', provider: { ...session.provider, provider: 'cuda' }, run: (x) => session.run(x), dispose: async () => {} };
-    const gpu = await TextRecognizer.create(asGpu, resolveModelPaths().dict);
+    const gpu = await TextRecognizer.create(asGpu, resolveModelPaths().dict, { pack: false });
     assert.deepEqual(gpu.batching.widthBucketsPx, GPU_REC_WIDTH_BUCKETS_PX);
     assert.equal(gpu.batching.batchSize, DEFAULT_GPU_REC_BATCH_ROWS);
     const planned = gpu.planShapes();

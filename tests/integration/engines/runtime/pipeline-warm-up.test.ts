@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_GPU_CLS_BATCH_ROWS, TextClassifier } from '../../../../engines/cls/text-classifier.js';
 import { TextDetector } from '../../../../engines/det/text-detector.js';
-import { DEFAULT_GPU_REC_BATCH_ROWS, GPU_REC_WIDTH_BUCKETS_PX } from '../../../../engines/rec/rec-preprocess.js';
+import { DEFAULT_GPU_REC_BATCH_ROWS, DEFAULT_GPU_REC_CHUNK_WIDTH_PX, GPU_REC_WIDTH_BUCKETS_PX } from '../../../../engines/rec/rec-preprocess.js';
 import { TextRecognizer } from '../../../../engines/rec/text-recognizer.js';
 import { resolveModelPaths } from '../../../../engines/runtime/models.js';
 import { pipelineShapePlan, warmUpPipeline } from '../../../../engines/runtime/pipeline-warm-up.js';
@@ -54,7 +54,7 @@ describe('pipeline warm-up', () => {
     assert.deepEqual(seen, []);
   });
 
-  test('on a GPU provider: det 960² and the portrait page, cls one padded shape, rec one shape per GPU width bucket up to the chunk width; the pool holds them all', async () => {
+  test('on a GPU provider: det 960² and the portrait page, cls one padded shape, rec one packed shape (one per GPU width bucket unpacked); the pool holds them all', async () => {
     const seen: string[] = [];
     const sessions = { det: reporting(cpu.det, 'cuda', seen), cls: reporting(cpu.cls, 'cuda', seen), rec: reporting(cpu.rec, 'cuda', seen) };
     const stages = await stagesFor(sessions);
@@ -62,12 +62,15 @@ describe('pipeline warm-up', () => {
     const plan = pipelineShapePlan(sessions, stages);
     assert.deepEqual(plan.det, [[1, 3, 960, 960], [1, 3, 1376, 960]]);
     assert.deepEqual(plan.cls, [[DEFAULT_GPU_CLS_BATCH_ROWS, 3, 48, 192]]);
-    assert.deepEqual(plan.rec, GPU_REC_WIDTH_BUCKETS_PX.map((w) => [DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, w]));
+    // Packed rows (the GPU default): every rec run is rows × the chunk width.
+    assert.deepEqual(plan.rec, [[DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, DEFAULT_GPU_REC_CHUNK_WIDTH_PX]]);
+    const unpacked = pipelineShapePlan(sessions, { ...stages, recognizer: await TextRecognizer.create(sessions.rec, models.dict, { pack: false }) });
+    assert.deepEqual(unpacked.rec, GPU_REC_WIDTH_BUCKETS_PX.map((w) => [DEFAULT_GPU_REC_BATCH_ROWS, 3, 48, w]));
     assert.deepEqual(GPU_REC_WIDTH_BUCKETS_PX, [320, 384, 448, 544, 672, 800, 960], 'longer lines are chunked at 960 px');
-    assert.ok(MAX_POOLED_SESSIONS > plan.rec.length, `pool ${MAX_POOLED_SESSIONS} holds the ${plan.rec.length} rec shapes with room to spare`);
+    assert.ok(MAX_POOLED_SESSIONS > unpacked.rec.length, `pool ${MAX_POOLED_SESSIONS} holds the ${unpacked.rec.length} rec shapes with room to spare`);
     // The whole default plan would take minutes on this 2-core CPU (16 rows × 3840 px): warm a recognizer
     // with a small plan through warmUpPipeline and check it runs exactly the plan, once each.
-    const small = { ...stages, recognizer: await TextRecognizer.create(sessions.rec, models.dict, { batchSize: 2, widthBucketsPx: [320, 480] }) };
+    const small = { ...stages, recognizer: await TextRecognizer.create(sessions.rec, models.dict, { batchSize: 2, widthBucketsPx: [320, 480], pack: false }) };
     seen.length = 0;
     const warm = await warmUpPipeline(sessions, small);
     assert.ok(warm && warm.warmUpMs > 0);

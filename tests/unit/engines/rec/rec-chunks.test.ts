@@ -180,6 +180,17 @@ describe('planRecPieces', () => {
     assert.ok(last.widthPx < win, `rest ${restPx} px took a whole window`);
   });
 
+  test('lastWindowFitsRest: the last piece is exactly its rest plus context, whatever lastWindowsPx says', () => {
+    const fit = planRecPieces(columnInk(img), h, win, { lastWindowFitsRest: true, lastWindowsPx: [win - 1] });
+    assert.deepEqual(fit.slice(0, -1), pieces.slice(0, -1));
+    const last = fit.at(-1)!, before = fit.at(-2)!;
+    // It starts exactly one context (a crop height) before the last cut and ends at the crop's edge.
+    assert.equal(last.x0Px, before.keepToPx - h);
+    assert.equal(last.x0Px + last.widthPx, img.width);
+    assert.equal(last.keepFromPx, before.keepToPx);
+    assert.ok(last.widthPx < pieces.at(-1)!.widthPx, 'narrower than the whole window it replaces');
+  });
+
   test('lastWindowsPx wider than the window, or too narrow for the rest, are not taken', () => {
     const narrow = planRecPieces(columnInk(img), h, win, { lastWindowsPx: [10, win + 400] });
     assert.deepEqual(narrow, pieces);
