@@ -7,9 +7,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { PDFDocument } from 'pdf-lib';
 import { toJson } from '../../../../engines/export/to-json.js';
-import { createPooledPipeline, defaultConcurrency, describeThreads, resolveConcurrency, type PooledOcrPipeline } from '../../../../engines/parallel/page-pool.js';
+import {
+  POOL_THREAD_INITIAL_OLD_SPACE_MIB,
+  createPooledPipeline,
+  defaultConcurrency,
+  describeThreads,
+  resolveConcurrency,
+  type PooledOcrPipeline,
+} from '../../../../engines/parallel/page-pool.js';
 import { createOcrPipeline } from '../../../../engines/pipeline.js';
 import { MODEL_FILES, resolveModelPaths } from '../../../../engines/runtime/models.js';
 import type { Page, PageFailure } from '../../../../engines/types.js';
@@ -57,10 +65,19 @@ after(async () => {
   fs.rmSync(path.dirname(pdf), { recursive: true, force: true });
 });
 
+// V8 flags the pool sets (process-wide, before its threads' heaps exist).
+const v8Flags: string[] = [];
+const setFlags = v8.setFlagsFromString.bind(v8);
+v8.setFlagsFromString = (flags: string) => {
+  v8Flags.push(flags);
+  setFlags(flags);
+};
+
 describe('page pool, 3 threads requested, the third cannot start', () => {
   let pool: PooledOcrPipeline;
   const logs: string[] = [];
   before(async () => {
+    assert.deepEqual(v8Flags, []);
     pool = await createPooledPipeline({
       ep: 'cpu',
       concurrency: 3,
@@ -68,6 +85,8 @@ describe('page pool, 3 threads requested, the third cannot start', () => {
       threadOptionsForTest: { thread: 2, options: { modelDir: brokenModelDir } },
     });
     assert.equal(pool.concurrency, 3);
+    // Page threads start with a larger old generation (fewer full GCs per page): set before the first thread.
+    assert.deepEqual([...new Set(v8Flags)], [`--initial-old-space-size=${POOL_THREAD_INITIAL_OLD_SPACE_MIB}`]);
     // Pages are served from the first thread's start; the others are still loading.
     const early = pool.info().threads!;
     assert.equal(early.requested, 3);
