@@ -131,7 +131,7 @@ function staleReason(found: { info: LockInfo | null; mtimeMs: number }, staleMs:
   const ageMs = Date.now() - found.mtimeMs;
   if (ageMs > staleMs) return `lock is ${Math.round(ageMs / 1000)} s old`;
   if (!found.info) {
-    // Unreadable content: the owner may be between open() and write(); give it a moment.
+    // Unreadable content (a lock written by an older version between open() and write(), or damaged): give it a moment.
     return ageMs > 2000 ? 'lock file is unreadable' : null;
   }
   if (found.info.hostname === os.hostname() && !isProcessAlive(found.info.pid)) return `owner pid ${found.info.pid} is gone`;
@@ -152,11 +152,15 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   const text = JSON.stringify(mine);
   for (;;) {
     try {
-      const fh = await fs.open(lockPath, 'wx');
+      // Written to a private file first, then linked into place (link fails with EEXIST like O_EXCL does): the
+      // lock never exists without its owner's pid, so a peer that times out waiting names the owner, where an
+      // open-then-write left a window in which it read an empty file.
+      const tmp = `${lockPath}.new-${process.pid}-${randomBytes(3).toString('hex')}`;
+      await fs.writeFile(tmp, text, { flag: 'wx' });
       try {
-        await fh.writeFile(text);
+        await fs.link(tmp, lockPath);
       } finally {
-        await fh.close();
+        await fs.rm(tmp, { force: true });
       }
       let released = false;
       return async () => {

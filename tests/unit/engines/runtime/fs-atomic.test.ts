@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { acquireLock, isProcessAlive, LockBusyError, withLock, writeFileAtomic } from '../../../../engines/runtime/fs-atomic.js';
 
 let dir: string;
@@ -63,6 +64,30 @@ describe('lock files', () => {
     const r2 = await acquireLock(lock, { timeoutMs: 0, staleMs: -1, log: (m) => logs.push(m) });
     assert.match(logs[0]!, /Broke stale cache lock .* s old/);
     await r2();
+  });
+
+  test('a lock never exists without its holder: another thread reading it in a tight loop never sees it empty', async () => {
+    // Created empty and written afterwards, a lock could be read empty for a moment, and a peer that timed out
+    // then said "held by another process" instead of naming the holder (a CI run failed so).
+    const lock = path.join(dir, 'watched.lock');
+    const reader = new Worker(
+      `const fs = require('node:fs'); const { parentPort, workerData } = require('node:worker_threads');
+       let reads = 0, empty = 0, stop = false;
+       parentPort.on('message', () => { stop = true; });
+       (function spin() {
+         for (let i = 0; i < 2000; i++) { try { reads++; if (fs.readFileSync(workerData, 'utf8') === '') empty++; } catch {} }
+         if (stop) parentPort.postMessage({ reads, empty }); else setImmediate(spin);
+       })();`,
+      { eval: true, workerData: lock },
+    );
+    for (let k = 0; k < 300; k++) await (await acquireLock(lock, { purpose: 'watched' }))();
+    const done = new Promise<{ reads: number; empty: number }>((resolve) => reader.once('message', resolve));
+    reader.postMessage('stop');
+    const { reads, empty } = await done;
+    await reader.terminate();
+    assert.ok(reads > 1000, `${reads} reads`);
+    assert.equal(empty, 0, `${empty} of ${reads} reads found the lock empty`);
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('watched.lock')), [], 'no lock or temporary file left behind');
   });
 
   test('an unreadable lock file is only stale after a grace period', async () => {
