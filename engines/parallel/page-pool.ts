@@ -29,6 +29,7 @@ import {
   type RgbImage,
 } from '../types.js';
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
+import { inLanes } from '../runtime/lanes.js';
 
 /** Pages sent to one thread ahead of its answers: the one it OCRs and the one it renders meanwhile. */
 const PAGES_PER_THREAD = 2;
@@ -53,6 +54,11 @@ export interface PooledPipelineOptions extends OcrPipelineOptions {
    * e.g. a modelDir holding a broken model, so that thread's pipeline creation fails for real.
    */
   threadOptionsForTest?: { thread: number; options: Partial<OcrPipelineOptions> };
+  /**
+   * Experiment hook (bench --thread-starts): how many threads after the first start at once (default 1). More
+   * than one is what aborted the process on the H100 with 8 and 14 (see create); this measures whether a few do.
+   */
+  threadStartsForTest?: number;
 }
 
 type ThreadsInfo = NonNullable<EngineInfo['threads']>;
@@ -207,7 +213,7 @@ class PooledPipeline implements PooledOcrPipeline {
   }
 
   static async create(options: PooledPipelineOptions): Promise<PooledPipeline> {
-    const { concurrency, exitOnPageForTest, threadOptionsForTest, log, ...rest } = options;
+    const { concurrency, exitOnPageForTest, threadOptionsForTest, threadStartsForTest, log, ...rest } = options;
     const n = await resolveConcurrency({ ...rest, concurrency });
     // `log` stays here: a function cannot be sent to a thread.
     const threadOptions: OcrPipelineOptions = { ...rest };
@@ -223,7 +229,7 @@ class PooledPipeline implements PooledOcrPipeline {
       // sessions at the same moment twice aborted the whole process ("terminate called after throwing an
       // instance of 'Napi::Error'", onnxruntime-node 1.29.0), while runs across threads never did.
       await pool.#startSlot(0);
-      pool.#allStarted = pool.#startRest(n);
+      pool.#allStarted = pool.#startRest(n, Math.max(1, Math.floor(threadStartsForTest ?? 1)));
     } catch (e) {
       await pool.dispose();
       throw e;
@@ -231,15 +237,17 @@ class PooledPipeline implements PooledOcrPipeline {
     return pool;
   }
 
-  /** Threads 1…n−1, one after another; one that cannot start leaves the pool with fewer threads. */
-  async #startRest(n: number): Promise<void> {
-    for (let id = 1; id < n && !this.#disposed; id++) {
+  /** Threads 1…n−1, `atOnce` at a time (1: one after another); one that cannot start leaves the pool with fewer threads. */
+  async #startRest(n: number, atOnce: number): Promise<void> {
+    await inLanes(n - 1, atOnce, async (k) => {
+      const id = k + 1;
+      if (this.#disposed) return;
       try {
         await this.#startSlot(id);
       } catch (e) {
         this.#threadFailed(id, e, '');
       }
-    }
+    });
   }
 
   /** Records (info().threads) and logs a thread that could not load its pipeline; the pool goes on without it. */

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { OcrPipeline } from '../../engines/api.js';
+import type { OcrPipeline, OcrPipelineOptions } from '../../engines/api.js';
 import { resolveConcurrency } from '../../engines/parallel/page-pool.js';
 import { createOcrPipeline } from '../../engines/pipeline.js';
 import { TextDetector } from '../../engines/det/text-detector.js';
@@ -61,10 +61,14 @@ export interface ChildConfig {
   recBatchRows?: number;
   /** OcrPipelineOptions.recPack (bench --rec-pack); unset: the default. */
   recPack?: boolean;
+  /** Page threads after the first started at once (bench --thread-starts; page-pool threadStartsForTest). */
+  threadStarts?: number;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as ChildConfig;
 const result: Record<string, unknown> = { config: { ...cfg, out: undefined }, pid: process.pid };
+// Reaches createPooledPipeline through createOcrPipeline's options (not part of OcrPipelineOptions: an experiment).
+const poolExtras = (cfg.threadStarts === undefined ? {} : { threadStartsForTest: cfg.threadStarts }) as Partial<OcrPipelineOptions>;
 const recRows = {
   ...(cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows }),
   ...(cfg.recPack === undefined ? {} : { recPack: cfg.recPack }),
@@ -330,7 +334,7 @@ async function poolThroughput(): Promise<void> {
   const n = cfg.throughputPages ?? cfg.pages;
   try {
     const tCreate = performance.now();
-    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
     // Threads after the first load one at a time in the background; the timed run starts with all of them.
     if ('whenAllStarted' in pool) await (pool as { whenAllStarted(): Promise<void> }).whenAllStarted();
     const createMs = performance.now() - tCreate;
@@ -372,7 +376,7 @@ async function poolThroughput(): Promise<void> {
 }
 
 async function pdfMode(): Promise<void> {
-  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
   const samples: { page: number; rssMiB: number; atS: number }[] = [];
   const doneAtS: number[] = [];
   const n = cfg.pages;

@@ -3,11 +3,13 @@
  *
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
- *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off]
+ *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off] [--thread-starts N]
  *                    [--uv-threads N] [--out FILE] [--md FILE]
  *
  * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
  * --rec-pack on|off: OcrPipelineOptions.recPack (several lines per recognition row; default on GPU EPs) for every pipeline.
+ * --thread-starts N: page threads after the first that start at once (page-pool threadStartsForTest; default 1, one
+ * after another). An experiment: 8 and 14 at once aborted the process on the H100 in onnxruntime-node 1.29.0.
  * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
  * every page thread of the process; node's default is 4).
  *
@@ -72,7 +74,9 @@ const poolOnly = args.includes('--pool-only');
 const recRowsFlag = flag('rec-rows');
 const recPackFlag = flag('rec-pack');
 if (recPackFlag !== undefined && recPackFlag !== 'on' && recPackFlag !== 'off') throw new Error('--rec-pack takes on or off');
+const threadStartsFlag = flag('thread-starts');
 const recRows = {
+  ...(threadStartsFlag === undefined ? {} : { threadStarts: Number(threadStartsFlag) }),
   ...(recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) }),
   ...(recPackFlag === undefined ? {} : { recPack: recPackFlag === 'on' }),
 };

@@ -172,6 +172,19 @@ describe('page pool, 3 threads requested, the third cannot start', () => {
   });
 });
 
+test('threadStartsForTest: the threads after the first start several at once, all of them, and read as one pipeline', async () => {
+  const log: string[] = [];
+  const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 3, threadStartsForTest: 2, log: (m) => log.push(m) });
+  try {
+    await pool.whenAllStarted();
+    assert.deepEqual([pool.info().threads!.started, pool.info().threads!.failed.length], [3, 0], log.join('\n'));
+    const doc = await pool.recognizeFile(pdf, { dpi: DPI, pages: [0, 2] });
+    assert.deepEqual(doc.pages.map((p) => p.text), [texts[0], texts[2]]);
+  } finally {
+    await pool.dispose();
+  }
+});
+
 test('default concurrency: 1 on the CPU EP, min(12, cores × 3/4, memory / 4 GiB) on a GPU; explicit values are checked', async () => {
   const GiB = 2 ** 30;
   assert.equal(defaultConcurrency('cpu', 16, 128 * GiB), 1);
