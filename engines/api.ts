@@ -70,8 +70,8 @@ export interface OcrPipelineOptions {
    */
   recChunkWidthPx?: number | null;
   /**
-   * Rows per recognition run on GPU EPs (every run padded to it: one tensor shape per width bucket).
-   * Default DEFAULT_GPU_REC_BATCH_ROWS; ignored on the CPU EP, which runs single lines.
+   * Rows per recognition run on GPU EPs (every run padded to it: with packed rows one tensor shape, without one
+   * per width bucket). Default DEFAULT_GPU_REC_BATCH_ROWS; ignored on the CPU EP, which runs single lines.
    */
   recBatchRows?: number;
   /**

@@ -60,15 +60,17 @@ export const GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX: readonly number[] = DEFAULT_REC
 export const DEFAULT_GPU_REC_CHUNK_WIDTH_PX = 960;
 
 /**
- * Tensor widths on GPU execution providers: the CPU's ×1.2 list up to DEFAULT_GPU_REC_CHUNK_WIDTH_PX (320 … 960,
+ * Tensor widths on GPU execution providers when lines are not packed (TextRecognizerOptions.pack false; packed,
+ * every row is the chunk width): the CPU's ×1.2 list up to DEFAULT_GPU_REC_CHUNK_WIDTH_PX (320 … 960,
  * 7 shapes instead of GPU_UNCHUNKED_REC_WIDTH_BUCKETS_PX's 15), each tuned once at start-up. The buckets are the
  * CPU's, so a line within them gets the same tensor on every EP; wider lines are chunked (TextRecognizer).
  */
 export const GPU_REC_WIDTH_BUCKETS_PX: readonly number[] = DEFAULT_REC_WIDTH_BUCKETS_PX.filter((w) => w <= DEFAULT_GPU_REC_CHUNK_WIDTH_PX);
 
 /**
- * Rows per rec run on GPU EPs, every run padded to it (one shape per width bucket). Blank rows cost a
- * GPU next to nothing; the best value is measured by tests/bench/gpu-shapes.ts.
+ * Rows per rec run on GPU EPs, every run padded to it (one shape, or one per width bucket unpacked). Measured by
+ * tests/bench/gpu-shapes.ts and the bench's --rec-rows: 16 packed rows ran a single stream 17% faster per line
+ * but read fewer pages/s with 12 page threads (24.4 against 25.2 steady, H100, 14:42), so 8 stays.
  */
 export const DEFAULT_GPU_REC_BATCH_ROWS = 8;
 
