@@ -53,13 +53,18 @@ export interface RecPackedBatch {
 
 const roundUpToStep = (px: number): number => Math.ceil(px / REC_TIME_STEP_PX) * REC_TIME_STEP_PX;
 
+/** The tensor width of packed rows: rowWidthPx rounded down to a whole time step. */
+function packedRowWidthPx(opts: RecPackingOptions): number {
+  return Math.floor(opts.rowWidthPx / REC_TIME_STEP_PX) * REC_TIME_STEP_PX;
+}
+
 /**
  * Packs units (line crops or pieces, by their sizes) into rows of rowWidthPx: widest first, each into the first
  * row with room (first-fit decreasing), a gap between neighbours; then rows into runs of `rows`. Every unit with
  * a non-zero size is placed exactly once; zero-size units are left out (they read as empty text).
  */
 export function planRecPacking(sizes: readonly { width: number; height: number }[], opts: RecPackingOptions): RecPackedBatch[] {
-  const rowW = Math.floor(opts.rowWidthPx / REC_TIME_STEP_PX) * REC_TIME_STEP_PX;
+  const rowW = packedRowWidthPx(opts);
   if (!(rowW >= REC_TIME_STEP_PX)) throw new RangeError(`rowWidthPx must be at least ${REC_TIME_STEP_PX} (got ${opts.rowWidthPx})`);
   const gap = roundUpToStep(Math.max(0, opts.gapPx));
   const rowsPerRun = Math.max(1, Math.floor(opts.rows));
@@ -88,5 +93,5 @@ export function planRecPacking(sizes: readonly { width: number; height: number }
 
 /** The one tensor shape packed runs have. */
 export function recPackedShape(opts: RecPackingOptions): number[] {
-  return [Math.max(1, Math.floor(opts.rows)), 3, REC_IMG_H_PX, Math.floor(opts.rowWidthPx / REC_TIME_STEP_PX) * REC_TIME_STEP_PX];
+  return [Math.max(1, Math.floor(opts.rows)), 3, REC_IMG_H_PX, packedRowWidthPx(opts)];
 }

@@ -510,7 +510,9 @@ export function writeRecBatch(
 /**
  * Fills `out` (length rows·3·48·imgW) with one packed batch (rec-packing.ts) as [rows, 3, 48, imgW]: every
  * line resized to its planned width at its planned column, zeros everywhere else (gaps, row tails, blank rows).
- * `windows[i]`, where given, restricts crops[i] to that column range.
+ * A row's lines cover it from column 0 to its end (each line's span reaches the next one's start), so each
+ * write zeroes its own gap and nothing is written twice. `windows[i]`, where given, restricts crops[i] to that
+ * column range.
  */
 export function writeRecPackedBatch(
   crops: readonly RgbImage[],
@@ -521,11 +523,12 @@ export function writeRecPackedBatch(
 ): void {
   const planeStride = REC_IMG_H_PX * batch.imgWPx;
   const itemStride = 3 * planeStride;
-  out.fill(0, 0, batch.rows * itemStride);
   batch.segments.forEach((row, r) => {
     for (const seg of row) {
       const win = windows?.[seg.unit];
-      resizeNormalizeInto(crops[seg.unit]!, seg.widthPx, REC_IMG_H_PX, out, r * itemStride + seg.x0Px, batch.imgWPx, planeStride, scratch, win?.x0Px ?? 0, win?.widthPx, seg.widthPx);
+      const spanPx = seg.toPx - seg.x0Px;
+      resizeNormalizeInto(crops[seg.unit]!, seg.widthPx, REC_IMG_H_PX, out, r * itemStride + seg.x0Px, batch.imgWPx, planeStride, scratch, win?.x0Px ?? 0, win?.widthPx, spanPx);
     }
   });
+  out.fill(0, batch.segments.length * itemStride, batch.rows * itemStride);
 }

@@ -155,7 +155,8 @@ export class TextRecognizer {
       ...(maxBatchWidthPx === undefined ? {} : { maxBatchWidthPx }),
     };
     // The probe has the shape a run of short lines will have here, so on a GPU it doubles as that warm-up.
-    const probeDims = packing ? recPackedShape(packing) : ((p) => [p.rows, 3, REC_IMG_H_PX, p.imgWPx])(planRecBatches([{ width: REC_MIN_IMG_W_PX, height: REC_IMG_H_PX }], batching)[0]!);
+    const shortRun = planRecBatches([{ width: REC_MIN_IMG_W_PX, height: REC_IMG_H_PX }], batching)[0]!;
+    const probeDims = packing ? recPackedShape(packing) : [shortRun.rows, 3, REC_IMG_H_PX, shortRun.imgWPx];
     let dims: readonly number[];
     let data: Float32Array;
     try {
@@ -272,7 +273,7 @@ export class TextRecognizer {
         const chunkPx = this.chunkWidthPx;
         // The last piece may run at any smaller bucket (no new shapes): the narrowest that holds its rest. Packed,
         // it takes exactly its rest (plus context), since there a piece costs its own columns.
-        const lastWindowsPx = this.batching.widthBucketsPx?.filter((b) => b < chunkPx).map((b) => chunkWindowWidthPx(crop.height, b));
+        const lastWindowsPx = this.packing ? undefined : this.batching.widthBucketsPx?.filter((b) => b < chunkPx).map((b) => chunkWindowWidthPx(crop.height, b));
         const last = this.packing ? { lastWindowFitsRest: true } : lastWindowsPx ? { lastWindowsPx } : {};
         owner.pieces = planRecPieces(columnInk(crop), crop.height, chunkWindowWidthPx(crop.height, chunkPx), last);
         for (const p of owner.pieces) {
