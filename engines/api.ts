@@ -94,6 +94,12 @@ export interface OcrPipelineOptions {
    * pre/post-processing) runs in parallel.
    */
   concurrency?: number;
+  /**
+   * Page threads that are idle right after loading OCR one built-in page (engines/parallel/warm-page.ts), so the
+   * first document does not pay V8's warm-up of every stage (a thread's first page cost twice its steady time on
+   * an H100 host). Real work cancels it. Default: on where det runs on a GPU EP; off on the CPU EP.
+   */
+  warmThreads?: boolean;
   /** recognizeFile renders the next page while this one is OCRed (default true). */
   prefetch?: boolean;
 }

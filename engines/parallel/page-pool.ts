@@ -40,6 +40,12 @@ const PAGES_PER_THREAD = 2;
 const MAX_DEFAULT_CONCURRENCY = 12;
 /** Memory a GPU page thread may take, for the default: each CUDA pipeline holds ~1.1 GB RSS (9.2 GB at 8 threads, 13.7 GB at 12), plus headroom. */
 const DEFAULT_BYTES_PER_GPU_THREAD = 4 * 2 ** 30;
+/**
+ * How long a thread that has just loaded must stay without work before it OCRs the warm page: a caller that
+ * creates the pool to read a document at once (the CLI) sends pages within milliseconds, and then the first
+ * real page warms the thread instead.
+ */
+const WARM_IDLE_DELAY_MS = 100;
 /** Hard ceiling: beyond this, threads only fight over memory. */
 export const MAX_CONCURRENCY = 64;
 
@@ -146,6 +152,9 @@ interface Slot {
   assigned: Assignment[];
   opened: Set<number>;
   lastError?: Error;
+  /** Settles when this thread's warm page is done, cancelled, skipped or not wanted (set at ready). */
+  warmed?: Promise<void>;
+  settleWarm?: () => void;
 }
 
 interface FileJob {
@@ -176,7 +185,10 @@ interface ImageRequest {
 export interface PooledOcrPipeline extends OcrPipeline {
   /** Threads asked for; info().threads says how many have started and why any could not. */
   readonly concurrency: number;
-  /** Resolves once every thread has loaded (or failed to); pages are served from the first thread's start. */
+  /**
+   * Resolves once every thread has loaded (or failed to) and has OCRed, or skipped, its warm page; pages are
+   * served from the first thread's start.
+   */
   whenAllStarted(): Promise<void>;
   /** Test hook: the thread given this page (0-based) next ends itself just before OCRing it; once. */
   exitOnPageForTest(pageIndex: number): void;
@@ -190,6 +202,7 @@ class PooledPipeline implements PooledOcrPipeline {
   readonly #data: PoolWorkerData;
   readonly #log: (message: string) => void;
   readonly #threadOptionsForTest: PooledPipelineOptions['threadOptionsForTest'];
+  readonly #warmThreads: boolean | undefined;
   #exitOnPage: number | undefined;
   readonly #slots: Slot[] = [];
   readonly #jobs: FileJob[] = [];
@@ -197,6 +210,8 @@ class PooledPipeline implements PooledOcrPipeline {
   #info!: EngineInfo;
   #seq = 0;
   #docSeq = 0;
+  /** recognizeFile calls still opening their document: pages are coming, so no thread should start warming. */
+  #opening = 0;
   #disposed = false;
   #allStarted: Promise<void> = Promise.resolve();
   // info().threads, kept current as threads start, fail to start, or fail to be replaced after a crash.
@@ -205,15 +220,16 @@ class PooledPipeline implements PooledOcrPipeline {
   readonly #running = new Set<number>();
   readonly #failed: ThreadsInfo['failed'] = [];
 
-  private constructor(data: PoolWorkerData, opts: Pick<PooledPipelineOptions, 'exitOnPageForTest' | 'threadOptionsForTest' | 'log'>) {
+  private constructor(data: PoolWorkerData, opts: Pick<PooledPipelineOptions, 'exitOnPageForTest' | 'threadOptionsForTest' | 'log' | 'warmThreads'>) {
     this.#data = data;
+    this.#warmThreads = opts.warmThreads;
     this.#exitOnPage = opts.exitOnPageForTest;
     this.#threadOptionsForTest = opts.threadOptionsForTest;
     this.#log = opts.log ?? (() => {});
   }
 
   static async create(options: PooledPipelineOptions): Promise<PooledPipeline> {
-    const { concurrency, exitOnPageForTest, threadOptionsForTest, threadStartsForTest, log, ...rest } = options;
+    const { concurrency, exitOnPageForTest, threadOptionsForTest, threadStartsForTest, log, warmThreads, ...rest } = options;
     const n = await resolveConcurrency({ ...rest, concurrency });
     // `log` stays here: a function cannot be sent to a thread.
     const threadOptions: OcrPipelineOptions = { ...rest };
@@ -221,7 +237,7 @@ class PooledPipeline implements PooledOcrPipeline {
     if (rest.ep === 'cpu' && rest.intraOpNumThreads === undefined) {
       threadOptions.intraOpNumThreads = Math.max(1, Math.floor(os.availableParallelism() / n));
     }
-    const pool = new PooledPipeline({ options: threadOptions }, { exitOnPageForTest, threadOptionsForTest, log });
+    const pool = new PooledPipeline({ options: threadOptions }, { exitOnPageForTest, threadOptionsForTest, log, warmThreads });
     pool.#requested = n;
     try {
       // The first thread alone, so FP16 conversions and caches are made once and pages can start; the rest
@@ -260,9 +276,39 @@ class PooledPipeline implements PooledOcrPipeline {
     this.#log(`OCR thread ${id + 1} of ${this.#requested} could not start (${reason}); ${this.#running.size} thread(s) carry on.`);
   }
 
-  /** Resolves once every thread has loaded or failed to (they start one at a time after the first). */
-  whenAllStarted(): Promise<void> {
-    return this.#allStarted;
+  /** Resolves once every thread has loaded or failed to (they start one at a time after the first) and none is warming. */
+  async whenAllStarted(): Promise<void> {
+    await this.#allStarted;
+    await Promise.all(this.#slots.map((s) => s?.warmed));
+  }
+
+  /**
+   * A thread that is still idle WARM_IDLE_DELAY_MS after loading OCRs the built-in warm page (warm-page.ts), so
+   * that the first document's pages do not pay V8's warm-up; real work sent meanwhile cancels it. On by default
+   * where det runs on a GPU EP (where page threads are the bottleneck and there are many of them).
+   */
+  #maybeWarm(slot: Slot, info: EngineInfo): void {
+    const wanted = this.#warmThreads ?? info.providers.find((p) => p.stage === 'det')?.provider !== 'cpu';
+    if (!wanted) return;
+    slot.warmed = new Promise((res) => (slot.settleWarm = res));
+    setTimeout(() => {
+      const waiting = this.#opening > 0 || this.#images.length > 0 || this.#jobs.some((j) => j.pending.length > 0);
+      if (this.#disposed || !slot.ready || slot.assigned.length || waiting) {
+        slot.settleWarm?.();
+        return;
+      }
+      slot.worker.ref(); // whenAllStarted's caller may have nothing else keeping the process alive
+      slot.worker.postMessage({ type: 'warm' } satisfies ToWorker);
+    }, WARM_IDLE_DELAY_MS);
+  }
+
+  #onWarmed(slot: Slot, m: Extract<FromWorker, { type: 'warmed' }>): void {
+    if (!slot.assigned.length) slot.worker.unref();
+    const ms = Math.round(m.ms);
+    if (m.outcome === 'done') this.#log(`OCR thread ${slot.id + 1} warmed up on the built-in page in ${ms} ms.`);
+    else if (m.outcome === 'cancelled') this.#log(`OCR thread ${slot.id + 1} stopped warming up after ${ms} ms: pages arrived.`);
+    else if (m.outcome === 'failed') this.#log(`OCR thread ${slot.id + 1} could not OCR its warm page (${m.error}); its first page will be slower.`);
+    slot.settleWarm?.();
   }
 
   /** Starts (or restarts) slot `id`'s thread and resolves once its pipeline is loaded. */
@@ -281,6 +327,9 @@ class PooledPipeline implements PooledOcrPipeline {
           worker.unref();
           resolve();
           this.#dispatch();
+          this.#maybeWarm(slot, m.info);
+        } else if (m.type === 'warmed') {
+          this.#onWarmed(slot, m);
         } else if (m.type === 'init-failed') {
           slot.lastError = deserializeError(m.error);
           reject(slot.lastError);
@@ -290,6 +339,7 @@ class PooledPipeline implements PooledOcrPipeline {
         slot.lastError = e;
       });
       worker.on('exit', (code) => {
+        slot.settleWarm?.();
         if (!slot.ready) {
           reject(slot.lastError ?? new OcrError('WORKER_CRASHED', `An OCR thread stopped while loading its models (exit code ${code}).`));
           return;
@@ -468,9 +518,15 @@ class PooledPipeline implements PooledOcrPipeline {
   async recognizeFile(input: DocumentInput, opts: RecognizeOptions = {}): Promise<OcrDocument> {
     if (this.#disposed) throw new OcrError('INVALID_ARGUMENT', 'This pipeline has been disposed.');
     // Opened here too, only for what the document says about itself (and to fail the whole file early).
-    const reader = await openDocument(input);
-    const info = reader.info;
-    await reader.close();
+    this.#opening++;
+    let info: Awaited<ReturnType<typeof openDocument>>['info'];
+    try {
+      const reader = await openDocument(input);
+      info = reader.info;
+      await reader.close();
+    } finally {
+      this.#opening--;
+    }
     const file = info.name;
     const wanted = opts.pages ?? Array.from({ length: info.pageCount }, (_, i) => i);
     let resolve!: () => void;

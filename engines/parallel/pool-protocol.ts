@@ -21,6 +21,11 @@ export type ToWorker =
   | { type: 'close'; docId: number }
   /** Drop this document's queued pages (answered as CANCELLED) and abort the one running. */
   | { type: 'cancel'; docId: number }
+  /**
+   * The thread is idle after loading: OCR the built-in warm page (warm-page.ts) unless work is already queued.
+   * A page or image arriving meanwhile cancels it between stages.
+   */
+  | { type: 'warm' }
   | { type: 'dispose' };
 
 export type FromWorker =
@@ -28,4 +33,6 @@ export type FromWorker =
   | { type: 'init-failed'; error: SerializedOcrError }
   | { type: 'done'; seq: number; page: Page }
   | { type: 'failed'; seq: number; error: SerializedOcrError }
+  /** Answer to 'warm': how long it took, or why it stopped (skipped, cancelled by real work, failed). */
+  | { type: 'warmed'; ms: number; outcome: 'done' | 'skipped' | 'cancelled' | 'failed'; error?: string }
   | { type: 'progress'; docId: number; pageIndex: number; pageCount: number; stage: Stage | 'layout' };

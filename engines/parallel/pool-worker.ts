@@ -11,6 +11,7 @@ import { loadPdfjs } from '../input/pdf-reader.js';
 import type { DocumentReader } from '../input/types.js';
 import { createPagePipeline, type LoadedPage, type PagePipeline } from '../pipeline.js';
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
+import { buildWarmPage } from './warm-page.js';
 
 const port = parentPort!;
 const data = workerData as PoolWorkerData;
@@ -26,11 +27,14 @@ interface Doc {
 
 type Job =
   | { kind: 'page'; seq: number; docId: number; pageIndex: number; exitForTest?: boolean; loading?: Promise<{ loaded: LoadedPage } | { error: unknown }> }
-  | { kind: 'image'; seq: number; msg: Extract<ToWorker, { type: 'image' }> };
+  | { kind: 'image'; seq: number; msg: Extract<ToWorker, { type: 'image' }> }
+  | { kind: 'warm' };
 
 const docs = new Map<number, Doc>();
 const queue: Job[] = [];
 let running = false;
+/** Set while the warm page runs: real work arriving aborts it (checked between stages). */
+let warming: AbortController | null = null;
 
 let pipeline: PagePipeline;
 try {
@@ -87,6 +91,10 @@ async function pump(): Promise<void> {
   running = true;
   try {
     for (let job = queue.shift(); job; job = queue.shift()) {
+      if (job.kind === 'warm') {
+        post(await warm());
+        continue;
+      }
       if (job.kind === 'image') {
         try {
           post({ type: 'done', seq: job.seq, page: await pipeline.recognizeImage(job.msg.image, { index: job.msg.index }) });
@@ -106,7 +114,27 @@ async function pump(): Promise<void> {
   }
 }
 
+/** OCRs the built-in warm page once, unless real work cancels it. */
+async function warm(): Promise<FromWorker> {
+  const t0 = performance.now();
+  const ctrl = new AbortController();
+  warming = ctrl;
+  try {
+    const page = await buildWarmPage();
+    await pipeline.recognizeImage(page, { signal: ctrl.signal });
+    return { type: 'warmed', ms: performance.now() - t0, outcome: 'done' };
+  } catch (e) {
+    const err = toOcrError(e);
+    const cancelled = ctrl.signal.aborted;
+    return { type: 'warmed', ms: performance.now() - t0, outcome: cancelled ? 'cancelled' : 'failed', ...(cancelled ? {} : { error: `${err.code}: ${err.message}` }) };
+  } finally {
+    warming = null;
+  }
+}
+
 port.on('message', (m: ToWorker) => {
+  // Real work goes first: a warm page in progress stops at its next stage.
+  if (m.type === 'page' || m.type === 'image') warming?.abort();
   switch (m.type) {
     case 'open': {
       const ctrl = new AbortController();
@@ -145,7 +173,15 @@ port.on('message', (m: ToWorker) => {
     case 'cancel':
       docs.get(m.docId)?.ctrl.abort();
       return;
+    case 'warm':
+      if (running || queue.length) post({ type: 'warmed', ms: 0, outcome: 'skipped' });
+      else {
+        queue.push({ kind: 'warm' });
+        void pump();
+      }
+      return;
     case 'dispose':
+      warming?.abort();
       void (async () => {
         for (const id of [...docs.keys()]) {
           docs.get(id)!.closeAsked = true;

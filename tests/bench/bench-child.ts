@@ -63,12 +63,21 @@ export interface ChildConfig {
   recPack?: boolean;
   /** Page threads after the first started at once (bench --thread-starts; page-pool threadStartsForTest). */
   threadStarts?: number;
+  /** OcrPipelineOptions.warmThreads (bench --warm-threads); unset: the default. */
+  warmThreads?: boolean;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as ChildConfig;
 const result: Record<string, unknown> = { config: { ...cfg, out: undefined }, pid: process.pid };
 // Reaches createPooledPipeline through createOcrPipeline's options (not part of OcrPipelineOptions: an experiment).
-const poolExtras = (cfg.threadStarts === undefined ? {} : { threadStartsForTest: cfg.threadStarts }) as Partial<OcrPipelineOptions>;
+// The pool's own log (threads that could not start, warm-up times) goes into the result as poolLog.
+const poolLog: string[] = [];
+result.poolLog = poolLog;
+const poolExtras = {
+  ...(cfg.threadStarts === undefined ? {} : { threadStartsForTest: cfg.threadStarts }),
+  ...(cfg.warmThreads === undefined ? {} : { warmThreads: cfg.warmThreads }),
+  log: (m: string) => poolLog.push(`${(performance.now() / 1000).toFixed(1)} s: ${m}`),
+} as Partial<OcrPipelineOptions>;
 const recRows = {
   ...(cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows }),
   ...(cfg.recPack === undefined ? {} : { recPack: cfg.recPack }),

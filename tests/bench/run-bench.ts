@@ -4,12 +4,15 @@
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
  *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off] [--thread-starts N]
+ *                    [--warm-threads on|off]
  *                    [--uv-threads N] [--out FILE] [--md FILE]
  *
  * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
  * --rec-pack on|off: OcrPipelineOptions.recPack (several lines per recognition row; default on GPU EPs) for every pipeline.
  * --thread-starts N: page threads after the first that start at once (page-pool threadStartsForTest; default 1, one
  * after another). An experiment: 8 and 14 at once aborted the process on the H100 in onnxruntime-node 1.29.0.
+ * --warm-threads on|off: OcrPipelineOptions.warmThreads (idle page threads OCR a built-in page after loading; default on
+ * GPU EPs). The pool run waits for it before its timed pages, as a pool created before documents arrive (the app) does.
  * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
  * every page thread of the process; node's default is 4).
  *
@@ -75,8 +78,11 @@ const recRowsFlag = flag('rec-rows');
 const recPackFlag = flag('rec-pack');
 if (recPackFlag !== undefined && recPackFlag !== 'on' && recPackFlag !== 'off') throw new Error('--rec-pack takes on or off');
 const threadStartsFlag = flag('thread-starts');
+const warmThreadsFlag = flag('warm-threads');
+if (warmThreadsFlag !== undefined && warmThreadsFlag !== 'on' && warmThreadsFlag !== 'off') throw new Error('--warm-threads takes on or off');
 const recRows = {
   ...(threadStartsFlag === undefined ? {} : { threadStarts: Number(threadStartsFlag) }),
+  ...(warmThreadsFlag === undefined ? {} : { warmThreads: warmThreadsFlag === 'on' }),
   ...(recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) }),
   ...(recPackFlag === undefined ? {} : { recPack: recPackFlag === 'on' }),
 };

@@ -185,6 +185,66 @@ test('threadStartsForTest: the threads after the first start several at once, al
   }
 });
 
+describe('warm page: idle threads OCR a built-in page after loading, real work first', () => {
+  test('idle after loading: every thread warms up once, before whenAllStarted resolves, and reads as before', async () => {
+    const log: string[] = [];
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 2, warmThreads: true, log: (m) => log.push(m) });
+    try {
+      await pool.whenAllStarted();
+      assert.deepEqual(log.map((m) => m.replace(/\d+ ms/, 'N ms')).sort(), [
+        'OCR thread 1 warmed up on the built-in page in N ms.',
+        'OCR thread 2 warmed up on the built-in page in N ms.',
+      ]);
+      const doc = await pool.recognizeFile(pdf, { dpi: DPI });
+      assert.deepEqual(doc.pages.map((p) => p.text), texts);
+      assert.equal(log.length, 2, 'a thread warms up once');
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  test('pages arriving while a thread warms up cancel its warm page; the pages read as before', async () => {
+    const log: string[] = [];
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, log: (m) => log.push(m) });
+    try {
+      // The warm page starts 100 ms after loading and takes seconds on the CPU EP: it is running now.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual(log, []);
+      const doc = await pool.recognizeFile(pdf, { dpi: DPI, pages: [1] });
+      assert.deepEqual(doc.pages.map((p) => p.text), [texts[1]]);
+      assert.equal(log.length, 1, log.join('\n'));
+      assert.match(log[0]!, /^OCR thread 1 stopped warming up after \d+ ms: pages arrived\.$/);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  test('a document asked for as soon as the pool exists (the CLI) is not held up: no warm page', async () => {
+    const log: string[] = [];
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, log: (m) => log.push(m) });
+    try {
+      const doc = await pool.recognizeFile(pdf, { dpi: DPI, pages: [2] });
+      await pool.whenAllStarted();
+      assert.deepEqual(doc.pages.map((p) => p.text), [texts[2]]);
+      assert.deepEqual(log, []);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  test('off by default on the CPU EP', async () => {
+    const log: string[] = [];
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, log: (m) => log.push(m) });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      await pool.whenAllStarted();
+      assert.deepEqual(log, []);
+    } finally {
+      await pool.dispose();
+    }
+  });
+});
+
 test('default concurrency: 1 on the CPU EP, min(12, cores × 3/4, memory / 4 GiB) on a GPU; explicit values are checked', async () => {
   const GiB = 2 ** 30;
   assert.equal(defaultConcurrency('cpu', 16, 128 * GiB), 1);
