@@ -49,6 +49,12 @@ export interface OcrPipelineOptions {
   cacheDir?: string;
   intraOpNumThreads?: number;
   /**
+   * CUDA/TensorRT: how a thread waits for the GPU at the end of each run (engines/runtime/cuda-wait.ts). 'block'
+   * (default) sleeps until the GPU is done; 'spin' is CUDA's own default on a single-GPU machine, which keeps one
+   * core busy per waiting thread.
+   */
+  cudaWait?: 'block' | 'spin';
+  /**
    * Load the models with their element-wise chains folded (engines/runtime/graph-fold.ts: exact
    * identities, the same outputs to about 1e-6). Default true; false loads the files as shipped (for A/B).
    */

@@ -1,5 +1,6 @@
 // The OCR pipeline: det → crop → cls → rec → layout, after PaddleOCR tools/infer/predict_system.py,
 // with page orientation, reading order, word boxes and PDF text layers on top.
+import { cudaWaitState } from './runtime/cuda-wait.js';
 import { createRequire } from 'node:module';
 import type { DocumentInput, OcrPipeline, OcrPipelineOptions, RecognizeOptions } from './api.js';
 import { TextClassifier, rotate180 } from './cls/text-classifier.js';
@@ -166,7 +167,15 @@ class Pipeline implements PagePipeline {
       precision: this.#options.precision ?? 'fp32',
       providers: [this.#sessions.det.provider, this.#sessions.cls.provider, this.#sessions.rec.provider],
       ...(this.#sessions.warmUp ? { warmUpMs: this.#sessions.warmUp.warmUpMs, warmedShapes: this.#sessions.warmUp.warmedShapes } : {}),
+      ...this.#cudaWaitInfo(),
     };
+  }
+
+  /** engine info's cudaWait, where a stage runs on CUDA or TensorRT. */
+  #cudaWaitInfo(): Pick<EngineInfo, 'cudaWait'> {
+    const gpu = [this.#sessions.det, this.#sessions.cls, this.#sessions.rec].some((s) => s.provider.provider === 'cuda' || s.provider.provider === 'tensorrt');
+    const w = gpu ? cudaWaitState() : undefined;
+    return w ? { cudaWait: { mode: w.mode, applied: w.applied, ...(w.reason ? { reason: w.reason } : {}) } } : {};
   }
 
   async recognizeImage(image: RgbImage, opts: { index?: number; signal?: AbortSignal } = {}): Promise<Page> {

@@ -170,6 +170,11 @@ export interface EngineInfo {
   providers: StageProvider[];
   /** Wall time spent at start-up running every planned input shape once (GPU providers only). */
   warmUpMs?: number;
+  /**
+   * CUDA/TensorRT: how threads wait for the GPU (engines/runtime/cuda-wait.ts): the mode asked for, whether the
+   * driver took it, and why not.
+   */
+  cudaWait?: { mode: 'block' | 'spin'; applied: boolean; reason?: string };
   /** The input shapes warmed up at start-up, per stage (GPU providers only). */
   warmedShapes?: { det: number[][]; cls: number[][]; rec: number[][] };
   /**

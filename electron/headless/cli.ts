@@ -449,7 +449,10 @@ export async function main(argv: string[], io: CliIo = process, internals: { wor
       report(`the OCR engine could not start: ${toOcrError(e).message}`, false);
       return EXIT_INTERNAL;
     }
-    if (opts.verbose) logLine(`lucid-ocr ${info.version}, onnxruntime ${info.onnxruntimeVersion}; ${describeProviders(info.providers)}`);
+    if (opts.verbose) {
+      const wait = info.cudaWait ? `; GPU wait: ${info.cudaWait.applied ? info.cudaWait.mode : `CUDA's default (${info.cudaWait.mode} not applied: ${info.cudaWait.reason})`}` : '';
+      logLine(`lucid-ocr ${info.version}, onnxruntime ${info.onnxruntimeVersion}; ${describeProviders(info.providers)}${wait}`);
+    }
 
     if (opts.outDir) {
       try {

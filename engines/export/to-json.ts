@@ -38,7 +38,7 @@ export const JSON_KEY_ORDER = {
   StageProvider: keysOf<StageProvider>()(['stage', 'provider', 'precision', 'fallbacks']),
   PageFailure: keysOf<PageFailure>()(['index', 'error']),
   SerializedOcrError: keysOf<SerializedOcrError>()(['name', 'code', 'message', 'isInputError', 'file', 'page', 'cause']),
-  EngineInfo: keysOf<EngineInfo>()(['name', 'version', 'onnxruntimeVersion', 'models', 'precision', 'providers', 'warmUpMs', 'warmedShapes', 'threads']),
+  EngineInfo: keysOf<EngineInfo>()(['name', 'version', 'onnxruntimeVersion', 'models', 'precision', 'providers', 'warmUpMs', 'warmedShapes', 'cudaWait', 'threads']),
 } as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

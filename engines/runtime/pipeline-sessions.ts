@@ -82,6 +82,7 @@ export async function createPipelineSessions(paths: ModelPaths, options: Pipelin
         cacheDir,
         trtEngine: options.trtEngines?.[stage],
         intraOpNumThreads: options.intraOpNumThreads,
+        ...(options.cudaWait ? { cudaWait: options.cudaWait } : {}),
         foldGraph: options.foldGraphs,
         cpuSessions: stage === 'det' ? 1 : cpuStageSessions(options),
         recHead: stage === 'rec' && (options.recHead ?? DEFAULT_REC_HEAD),

@@ -1,3 +1,4 @@
+import { DEFAULT_CUDA_WAIT, applyCudaWaitMode, type CudaWaitMode } from './cuda-wait.js';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,6 +176,8 @@ export interface CreatePlannedSessionOptions extends CreateSessionOptions {
   fp16Options?: Fp16Options;
   /** GPU index for CUDA/TensorRT/DirectML. */
   deviceId?: number;
+  /** CUDA/TensorRT: how threads wait for the GPU (cuda-wait.ts), set before the first session. Default DEFAULT_CUDA_WAIT. */
+  cudaWait?: CudaWaitMode;
   /**
    * How to check what really runs: 'profile' (default) profiles one probe run and counts kernels per EP;
    * 'strict' also sets session.disable_cpu_ep_fallback so any CPU node fails the load; 'none' trusts ORT.
@@ -341,6 +344,10 @@ async function openVerified(
   try {
     if (profile) profileDir = await mkdtemp(path.join(os.tmpdir(), 'lucid-ort-probe-'));
     const threads = threadOptions(c.provider, opts.intraOpNumThreads);
+    if (c.provider === 'cuda' || c.provider === 'tensorrt') {
+      const wait = applyCudaWaitMode(opts.cudaWait ?? DEFAULT_CUDA_WAIT, opts.deviceId ?? 0);
+      if (!wait.applied) opts.log?.(`${opts.stage}: CUDA keeps its default wait (${wait.reason})`);
+    }
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [epOption(c, opts.deviceId ?? 0, opts.webgpuOptions)],
       // An EP-context model is one node already; graph optimisation would only cost load time.

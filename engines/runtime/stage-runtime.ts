@@ -4,6 +4,7 @@
  * validation gate against the FP32 model on the CPU first. A candidate that fails is discarded with its
  * reason (kept in provider.fallbacks) and the same plan is loaded again in FP32.
  */
+import type { CudaWaitMode } from './cuda-wait.js';
 import type { EpPreference, Precision, StageProvider } from '../types.js';
 import type { OcrSession, TensorData } from '../stages.js';
 import { planProviders, type OrtStage, type ProviderAvailability, type ProviderPlan, type TrtEngineState } from './execution-providers.js';
@@ -25,6 +26,8 @@ export interface OpenStageOptions {
   cacheDir: string;
   trtEngine?: TrtEngineState;
   deviceId?: number;
+  /** CUDA/TensorRT: how threads wait for the GPU (cuda-wait.ts). */
+  cudaWait?: CudaWaitMode;
   intraOpNumThreads?: number;
   warmUpShapes?: number[][];
   cpuFp16Faster?: boolean;
@@ -87,7 +90,7 @@ export async function openStageSession(opts: OpenStageOptions): Promise<OpenedSt
     webgpuFp16: o.webgpuFp16,
   });
   const recHead = o.recHead === true && o.stage === 'rec';
-  const common = { stage: o.stage, cache: o.cacheDir, deviceId: o.deviceId, intraOpNumThreads: o.intraOpNumThreads, cpuSessions: o.cpuSessions, fp16Options: o.fp16Options, log };
+  const common = { stage: o.stage, cache: o.cacheDir, deviceId: o.deviceId, cudaWait: o.cudaWait, intraOpNumThreads: o.intraOpNumThreads, cpuSessions: o.cpuSessions, fp16Options: o.fp16Options, log };
   // The gate compares full probabilities with the FP32 model's, so when the plan holds a candidate that
   // would need validating, rec loads without the argmax head first and again with it once it passes.
   const mayNeedGate = o.validate !== false && plan.candidates.some(isLowered);

@@ -61,6 +61,8 @@ export interface ChildConfig {
   recBatchRows?: number;
   /** OcrPipelineOptions.recPack (bench --rec-pack); unset: the default. */
   recPack?: boolean;
+  /** OcrPipelineOptions.cudaWait (bench --cuda-wait); unset: the default. */
+  cudaWait?: 'block' | 'spin';
   /** Page threads after the first started at once (bench --thread-starts; page-pool threadStartsForTest). */
   threadStarts?: number;
   /** OcrPipelineOptions.warmThreads (bench --warm-threads); unset: the default. */
@@ -81,9 +83,25 @@ const poolExtras = {
 const recRows = {
   ...(cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows }),
   ...(cfg.recPack === undefined ? {} : { recPack: cfg.recPack }),
+  ...(cfg.cudaWait === undefined ? {} : { cudaWait: cfg.cudaWait }),
 };
 const save = () => fs.writeFileSync(cfg.out, JSON.stringify(result, null, 1));
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+/**
+ * Linux's split of RSS (/proc/self/status): anonymous memory (heaps, arenas, buffers: what the process itself
+ * holds) against file-backed pages (shared libraries mapped and touched: CUDA, cuDNN and cuBLAS are ~2 GB of
+ * them; clean, shared with other processes and reclaimable by the kernel). null elsewhere.
+ */
+function rssSplitMiB(): { anon: number; file: number; shmem: number } | null {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    const split = { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+    return Object.values(split).every(Number.isFinite) ? split : null;
+  } catch {
+    return null;
+  }
+}
 const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
 
 async function gpuMemUsedMiB(): Promise<number | null> {
@@ -359,6 +377,7 @@ async function poolThroughput(): Promise<void> {
     // Steady state: after each thread's first page (its first inference on each shape may still tune kernels).
     const c = Math.min(concurrency, doneAtS.length - 1);
     result.throughput = {
+      cudaWait: pool.info().cudaWait ?? null,
       concurrency,
       pages: doneAtS.length,
       failures,
@@ -386,7 +405,7 @@ async function poolThroughput(): Promise<void> {
 
 async function pdfMode(): Promise<void> {
   const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
-  const samples: { page: number; rssMiB: number; atS: number }[] = [];
+  const samples: { page: number; rssMiB: number; atS: number; split: ReturnType<typeof rssSplitMiB> }[] = [];
   const doneAtS: number[] = [];
   const n = cfg.pages;
   const every = Math.min(25, Math.max(1, Math.floor(n / 5)));
@@ -396,7 +415,7 @@ async function pdfMode(): Promise<void> {
     count = c;
     if (count === 1) providers = p.providers;
     doneAtS.push(atS);
-    if (count % every === 0 || count === 1 || count === n) samples.push({ page: count, rssMiB: rssMiB(), atS });
+    if (count % every === 0 || count === 1 || count === n) samples.push({ page: count, rssMiB: rssMiB(), atS, split: rssSplitMiB() });
   });
   const w = Math.max(1, Math.min(50, Math.floor(n / 3)));
   const rate = (from: number) => {

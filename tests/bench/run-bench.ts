@@ -4,7 +4,7 @@
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
  *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off] [--thread-starts N]
- *                    [--warm-threads on|off]
+ *                    [--warm-threads on|off] [--cuda-wait block|spin]
  *                    [--uv-threads N] [--out FILE] [--md FILE]
  *
  * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
@@ -13,6 +13,7 @@
  * after another). An experiment: 8 and 14 at once aborted the process on the H100 in onnxruntime-node 1.29.0.
  * --warm-threads on|off: OcrPipelineOptions.warmThreads (idle page threads OCR a built-in page after loading; default on
  * GPU EPs). The pool run waits for it before its timed pages, as a pool created before documents arrive (the app) does.
+ * --cuda-wait block|spin: OcrPipelineOptions.cudaWait (how threads wait for the GPU; engines/runtime/cuda-wait.ts).
  * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
  * every page thread of the process; node's default is 4).
  *
@@ -79,10 +80,13 @@ const recPackFlag = flag('rec-pack');
 if (recPackFlag !== undefined && recPackFlag !== 'on' && recPackFlag !== 'off') throw new Error('--rec-pack takes on or off');
 const threadStartsFlag = flag('thread-starts');
 const warmThreadsFlag = flag('warm-threads');
+const cudaWaitFlag = flag('cuda-wait');
+if (cudaWaitFlag !== undefined && cudaWaitFlag !== 'block' && cudaWaitFlag !== 'spin') throw new Error('--cuda-wait takes block or spin');
 if (warmThreadsFlag !== undefined && warmThreadsFlag !== 'on' && warmThreadsFlag !== 'off') throw new Error('--warm-threads takes on or off');
 const recRows = {
   ...(threadStartsFlag === undefined ? {} : { threadStarts: Number(threadStartsFlag) }),
   ...(warmThreadsFlag === undefined ? {} : { warmThreads: warmThreadsFlag === 'on' }),
+  ...(cudaWaitFlag === undefined ? {} : { cudaWait: cudaWaitFlag }),
   ...(recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) }),
   ...(recPackFlag === undefined ? {} : { recPack: recPackFlag === 'on' }),
 };
@@ -256,6 +260,11 @@ function markdown(report: Record<string, any>): string {
     L.push(`N = ${d.pages} pages (requested ${report.pdfPages}; ${d.failures} failed; ${d.concurrency ?? 1} thread${d.concurrency === 1 ? '' : 's'}), ${f(d.wallS)} s, ${f(d.pagesPerS, 2)} pages/s overall; pages/s over ${d.windowPages}-page windows: first ${f(d.pagesPerSFirst, 2)}, middle ${f(d.pagesPerSMiddle, 2)}, last ${f(d.pagesPerSLast, 2)}. Peak RSS ${f(d.peakRssMiB, 0)} MiB; GPU ${p.gpuMemUsedMiB ?? '–'} MiB.`);
     L.push('');
     L.push(`RSS MiB by page: ${d.rssSamples.map((s: any) => `${s.page}: ${f(s.rssMiB, 0)}`).join(', ')}`);
+    const split = d.rssSamples.filter((s: any) => s.split);
+    if (split.length) {
+      L.push('');
+      L.push(`Of which anonymous / file-backed (shared libraries) / shmem MiB: ${split.map((s: any) => `${s.page}: ${f(s.split.anon, 0)} / ${f(s.split.file, 0)} / ${f(s.split.shmem, 0)}`).join(', ')}`);
+    }
   }
   L.push('');
   return L.join('\n');

@@ -206,6 +206,15 @@ export function EnginePanel({ onClose }: { onClose(): void }): ReactNode {
                 ? 'Running on the CPU only: no GPU provider could be used (reasons below).'
                 : 'Running on the CPU only. The engine did not try a GPU provider (none requested or none reported on this machine).'}
           </p>
+          {info.cudaWait && (
+            <p className={info.cudaWait.applied ? 'muted' : 'warning'} data-testid="engine-cuda-wait">
+              {info.cudaWait.applied
+                ? info.cudaWait.mode === 'block'
+                  ? 'While the GPU works, OCR threads sleep instead of keeping a CPU core busy.'
+                  : 'While the GPU works, each OCR thread keeps a CPU core busy polling it (CUDA’s default).'
+                : `CUDA keeps its default wait (a busy CPU core per waiting thread): ${info.cudaWait.reason ?? 'unknown reason'}.`}
+            </p>
+          )}
           <table className="providers">
             <thead>
               <tr>
