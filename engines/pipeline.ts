@@ -21,7 +21,7 @@ import { normalizeLatinPunctuation } from './rec/latin-punctuation.js';
 import { recoverSpaces } from './rec/space-recovery.js';
 import { fixGlyphsByInk } from './rec/glyph-ink.js';
 import { TextRecognizer } from './rec/text-recognizer.js';
-import type { LineCrop } from './stages.js';
+import type { DetResult, LineCrop, RecResult } from './stages.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
@@ -87,6 +87,10 @@ export type LoadedPage = { kind: 'done'; page: Page } | { kind: 'image'; rendere
 export interface PagePipeline extends OcrPipeline {
   loadPage(reader: DocumentReader, pageIndex: number, opts: RecognizeOptions): Promise<LoadedPage>;
   recognizeLoaded(loaded: LoadedPage, pageIndex: number, opts: RecognizeOptions): Promise<Page>;
+  /** Several page images with one recognition pass over all their lines; pages in the order given. */
+  recognizeImages(items: readonly { image: RgbImage; index: number }[], opts?: { signal?: AbortSignal }): Promise<Page[]>;
+  /** recognizeLoaded for several pages with one recognition pass over all their lines; results in the order given. */
+  recognizeLoadedBatch(items: readonly { loaded: LoadedPage; pageIndex: number }[], opts: RecognizeOptions): Promise<Page[]>;
 }
 
 /** Rotates a quad's points so that point 0 is where the text starts (see Quad in types.ts). */
@@ -102,9 +106,36 @@ function emptyTimings(): StageTimings {
 
 /** recBatchRows ceiling: 64 rows of the widest GPU bucket are already a 35 MB input tensor. */
 const MAX_REC_BATCH_ROWS = 64;
+/** recBatchPages ceiling: every page of a group is held in memory (its image and crops) until the group is read. */
+export const MAX_REC_BATCH_PAGES = 8;
 
 function throwIfAborted(signal: AbortSignal | undefined, ctx: { file?: string; page?: number } = {}): void {
   if (signal?.aborted) throw new OcrError('CANCELLED', 'Cancelled.', ctx);
+}
+
+/** Steps 1–4 on one image (Pipeline #findLines). */
+interface FoundLines {
+  /** The image the lines were found in: the page, or its upright copy. */
+  image: RgbImage;
+  det: DetResult;
+  crops: LineCrop[];
+  orientation: ReturnType<typeof decideOrientation> | undefined;
+  rotation: Rotation;
+  flips: boolean[];
+  /** The crops to read, turned where flipped. */
+  upright: RgbImage[];
+}
+
+/** A page after steps 1–4 (pipeline #prepare), waiting for its lines' recognition. */
+interface Prepared {
+  image: RgbImage;
+  index: number;
+  /** When the page's OCR began (its totalMs runs from here). */
+  t0: number;
+  timings: StageTimings;
+  found: FoundLines;
+  /** The turn applied before the second detection of a sideways page (0 if none). */
+  preTurn: Rotation;
 }
 
 class Pipeline implements PagePipeline {
@@ -135,6 +166,10 @@ class Pipeline implements PagePipeline {
     const rows = options.recBatchRows;
     if (rows !== undefined && !(Number.isInteger(rows) && rows >= 1 && rows <= MAX_REC_BATCH_ROWS)) {
       throw new OcrError('INVALID_ARGUMENT', `recBatchRows must be an integer from 1 to ${MAX_REC_BATCH_ROWS} (got ${rows}).`);
+    }
+    const group = options.recBatchPages;
+    if (group !== undefined && !(Number.isInteger(group) && group >= 1 && group <= MAX_REC_BATCH_PAGES)) {
+      throw new OcrError('INVALID_ARGUMENT', `recBatchPages must be an integer from 1 to ${MAX_REC_BATCH_PAGES} (got ${group}).`);
     }
     const paths = resolveModelPaths(options.modelDir);
     const sessions = await createPipelineSessions(paths, options);
@@ -179,13 +214,49 @@ class Pipeline implements PagePipeline {
   }
 
   async recognizeImage(image: RgbImage, opts: { index?: number; signal?: AbortSignal } = {}): Promise<Page> {
-    const index = opts.index ?? 0;
+    const prepared = await this.#prepare(image, opts.index ?? 0, opts.signal);
+    // 5. Recognise all lines, batched by aspect ratio (packed rows on GPU EPs).
+    const rec = await this.#recognizer.run(prepared.found.upright, { signal: opts.signal });
+    prepared.timings.recPreMs = rec.timings.preMs;
+    prepared.timings.recRunMs = rec.timings.runMs;
+    prepared.timings.recPostMs = rec.timings.postMs;
+    return this.#finish(prepared, rec.results);
+  }
+
+  /**
+   * Several pages with one recognition pass over all their lines (issue 3: "recognition batches across lines of
+   * several pages"): each page is detected and classified on its own, then every page's lines share the
+   * recognition runs (packed rows on GPU EPs fill up across page ends), and each page is laid out from its own
+   * lines. Pages come back in the order given. A page's rec timings are its share of the pass, by line pixels.
+   */
+  async recognizeImages(items: readonly { image: RgbImage; index: number }[], opts: { signal?: AbortSignal } = {}): Promise<Page[]> {
+    if (items.length === 1) return [await this.recognizeImage(items[0]!.image, { index: items[0]!.index, signal: opts.signal })];
+    const prepared: Prepared[] = [];
+    for (const it of items) prepared.push(await this.#prepare(it.image, it.index, opts.signal));
+    const all = prepared.flatMap((p) => p.found.upright);
+    const rec = await this.#recognizer.run(all, { signal: opts.signal });
+    const pixels = (crops: readonly RgbImage[]) => crops.reduce((sum, c) => sum + c.width * c.height, 0);
+    const totalPx = Math.max(1, pixels(all));
+    let at = 0;
+    return prepared.map((p) => {
+      const n = p.found.upright.length;
+      const share = pixels(p.found.upright) / totalPx;
+      p.timings.recPreMs = rec.timings.preMs * share;
+      p.timings.recRunMs = rec.timings.runMs * share;
+      p.timings.recPostMs = rec.timings.postMs * share;
+      const page = this.#finish(p, rec.results.slice(at, at + n));
+      at += n;
+      return page;
+    });
+  }
+
+  /** Steps 1–4 of a page: detect, crop, classify and decide its orientation (turning it upright when sideways). */
+  async #prepare(image: RgbImage, index: number, signal: AbortSignal | undefined): Promise<Prepared> {
     const t0 = performance.now();
     const timings = emptyTimings();
-    const warnings: string[] = [];
 
     // 1–4. Detect, crop, classify and decide the page's orientation on the page as given.
-    let found = await this.#findLines(image, timings, index, opts.signal);
+    let found = await this.#findLines(image, timings, index, signal);
     // A sideways page is turned upright and detected again: DB was trained on horizontal lines and merges
     // neighbouring vertical lines of small print into one box (a 300-dpi PDF page turned 90°: 27% CER as
     // given, 0.4% upright). Only the axis must be sure here; up or down is decided again on the upright copy.
@@ -193,30 +264,31 @@ class Pipeline implements PagePipeline {
     const first = found.orientation;
     if (first && (first.rotation === 90 || first.rotation === 270) && first.tallShare >= SIDEWAYS_REDETECT_MIN_SHARE) {
       const turnedImage = await rotateImage(image, (360 - first.rotation) as Rotation);
-      const second = await this.#findLines(turnedImage, timings, index, opts.signal);
+      const second = await this.#findLines(turnedImage, timings, index, signal);
       // The upright copy must read horizontally; if it does not, the first reading stands.
       if (second.rotation === 0 || second.rotation === 180) {
         found = second;
         preTurn = first.rotation;
       }
     }
+    return { image, index, t0, timings, found, preTurn };
+  }
+
+  /** Step 6 of a page, from its lines' recognition results (in the order of found.upright). */
+  #finish(prepared: Prepared, recResults: readonly RecResult[]): Page {
+    const { image, index, t0, timings, found, preTurn } = prepared;
+    const warnings: string[] = [];
     const { det, crops, flips, upright } = found;
     const frame = found.image;
     const rotation = ((preTurn + found.rotation) % 360) as Rotation;
     const rotationConfidence = found.orientation?.confidence ?? 0;
-
-    // 5. Recognise all lines, batched by aspect ratio.
-    const rec = await this.#recognizer.run(upright, { signal: opts.signal });
-    timings.recPreMs = rec.timings.preMs;
-    timings.recRunMs = rec.timings.runMs;
-    timings.recPostMs = rec.timings.postMs;
 
     // 6. Drop noise (PaddleOCR drop_score), build word boxes, then order lines and group them into blocks
     //    in the upright frame; quads go back to the page as given.
     const tLayout = performance.now();
     const dropScore = this.#options.dropScore ?? DEFAULT_DROP_SCORE;
     const candidates: LineCandidate[] = [];
-    rec.results.forEach((raw, i) => {
+    recResults.forEach((raw, i) => {
       // Beyond PaddleOCR: put back the word spaces small Latin text loses, and ASCII punctuation in Latin text.
       const r = normalizeLatinPunctuation(fixGlyphsByInk(upright[i]!, recoverSpaces(upright[i]!, raw)));
       const text = r.text.trim();
@@ -258,7 +330,7 @@ class Pipeline implements PagePipeline {
   }
 
   /** Steps 1–4 of recognizeImage on one image: det, crops, cls, orientation and the crops to read (turned where flipped). */
-  async #findLines(image: RgbImage, timings: StageTimings, index: number, signal: AbortSignal | undefined) {
+  async #findLines(image: RgbImage, timings: StageTimings, index: number, signal: AbortSignal | undefined): Promise<FoundLines> {
     // 1. Detect text lines; boxes come back in this image's pixels.
     const det = await this.#detector.run(image);
     timings.detPreMs += det.timings.preMs;
@@ -297,43 +369,85 @@ class Pipeline implements PagePipeline {
     const prefetch = this.#options.prefetch ?? true;
     const wanted = opts.pages ?? Array.from({ length: reader.pageCount }, (_, i) => i);
     type Loading = Promise<{ loaded: LoadedPage } | { error: unknown }>;
+    const inRange = (pageIndex: number) => Number.isInteger(pageIndex) && pageIndex >= 0 && pageIndex < reader.pageCount;
     // Never rejects: a page that cannot be read fails alone, when its turn comes.
+    const loading = new Map<number, Loading>();
     const load = (k: number): Loading | undefined => {
       const pageIndex = wanted[k];
-      if (pageIndex === undefined || !(pageIndex >= 0 && pageIndex < reader.pageCount && Number.isInteger(pageIndex))) return undefined;
-      return this.loadPage(reader, pageIndex, opts).then((loaded) => ({ loaded }), (error: unknown) => ({ error }));
+      if (pageIndex === undefined || !inRange(pageIndex)) return undefined;
+      let l = loading.get(k);
+      if (!l) {
+        l = this.loadPage(reader, pageIndex, opts).then((loaded) => ({ loaded }), (error: unknown) => ({ error }));
+        loading.set(k, l);
+      }
+      return l;
     };
-    let next: Loading | undefined;
+    // Pages whose lines share one recognition pass (recognizeLoadedBatch); 1: each page on its own.
+    const batchPages = Math.max(1, Math.floor(this.#options.recBatchPages ?? 1));
+    const fail = (pageIndex: number, e: unknown) => {
+      const err = toOcrError(e, { file, page: pageIndex });
+      if (err.code === 'CANCELLED') throw err;
+      const failure = { index: pageIndex, error: serializeError(err) };
+      failures.push(failure);
+      opts.onPageFailure?.(failure);
+    };
+    const done = (page: Page) => {
+      try {
+        if (keepPages) pages.push(page);
+        opts.onPage?.(page);
+      } catch (e) {
+        fail(page.index, e); // a callback that throws fails its page
+      }
+    };
     try {
-      for (let k = 0; k < wanted.length; k++) {
+      for (let k = 0; k < wanted.length; ) {
         const pageIndex = wanted[k]!;
-        if (pageIndex < 0 || pageIndex >= reader.pageCount || !Number.isInteger(pageIndex)) {
-          const failure = { index: pageIndex, error: serializeError(new OcrError('PAGE_OUT_OF_RANGE', `Page ${pageIndex + 1} does not exist (the document has ${reader.pageCount}).`, { file, page: pageIndex })) };
-          failures.push(failure);
-          opts.onPageFailure?.(failure);
+        if (!inRange(pageIndex)) {
+          fail(pageIndex, new OcrError('PAGE_OUT_OF_RANGE', `Page ${pageIndex + 1} does not exist (the document has ${reader.pageCount}).`, { file, page: pageIndex }));
+          k++;
           continue;
         }
-        throwIfAborted(opts.signal, { file, page: pageIndex });
-        try {
-          const current = await (next ?? load(k)!);
-          next = undefined;
-          if ('error' in current) throw current.error;
-          // Prefetch: the next page renders (pdf.js, sharp) while this one is detected and recognised.
-          if (prefetch && !opts.signal?.aborted) next = load(k + 1);
-          const page = await this.recognizeLoaded(current.loaded, pageIndex, opts);
-          if (keepPages) pages.push(page);
-          opts.onPage?.(page);
-        } catch (e) {
-          const err = toOcrError(e, { file, page: pageIndex });
-          if (err.code === 'CANCELLED') throw err;
-          const failure = { index: pageIndex, error: serializeError(err) };
-          failures.push(failure);
-          opts.onPageFailure?.(failure);
+        // The next pages in range, up to batchPages, each loaded (or failed to load).
+        const batch: { pageIndex: number; loaded?: LoadedPage; error?: unknown }[] = [];
+        while (k < wanted.length && batch.length < batchPages && inRange(wanted[k]!)) {
+          throwIfAborted(opts.signal, { file, page: wanted[k] });
+          const current = await load(k)!;
+          loading.delete(k);
+          batch.push({ pageIndex: wanted[k]!, ...('error' in current ? { error: current.error } : { loaded: current.loaded }) });
+          k++;
+        }
+        // Prefetch: the next pages render (pdf.js, sharp) while these are detected and recognised.
+        if (prefetch && !opts.signal?.aborted) for (let j = k; j < k + batchPages; j++) load(j);
+        const ready = batch.filter((b): b is { pageIndex: number; loaded: LoadedPage } => b.loaded !== undefined);
+        let read: Page[] | undefined;
+        if (ready.length > 1) {
+          try {
+            read = await this.recognizeLoadedBatch(ready, opts);
+          } catch (e) {
+            if (toOcrError(e).code === 'CANCELLED') throw toOcrError(e, { file, page: ready[0]!.pageIndex });
+            read = undefined; // one page's trouble must not fail the others: read them one by one
+          }
+        }
+        let r = 0;
+        for (const b of batch) {
+          if (b.loaded === undefined) {
+            fail(b.pageIndex, b.error);
+            continue;
+          }
+          if (read) {
+            done(read[r++]!);
+            continue;
+          }
+          try {
+            done(await this.recognizeLoaded(b.loaded, b.pageIndex, opts));
+          } catch (e) {
+            fail(b.pageIndex, e);
+          }
         }
       }
     } finally {
-      // A prefetched page still rendering must finish before its document closes.
-      await next;
+      // Prefetched pages still rendering must finish before their document closes.
+      await Promise.all(loading.values());
       await reader.close();
     }
     return {
@@ -365,9 +479,25 @@ class Pipeline implements PagePipeline {
 
   async recognizeLoaded(loaded: LoadedPage, pageIndex: number, opts: RecognizeOptions): Promise<Page> {
     if (loaded.kind === 'done') return loaded.page;
-    const { rendered } = loaded;
     opts.onProgress?.({ pageIndex, pageCount: loaded.pageCount, stage: 'det' });
-    const page = await this.recognizeImage(rendered.image, { index: pageIndex, signal: opts.signal });
+    return this.#asLoaded(await this.recognizeImage(loaded.rendered.image, { index: pageIndex, signal: opts.signal }), loaded);
+  }
+
+  /**
+   * recognizeLoaded for several pages with one recognition pass over all their lines (recognizeImages); pages
+   * read from a PDF text layer pass through. Results in the order given.
+   */
+  async recognizeLoadedBatch(items: readonly { loaded: LoadedPage; pageIndex: number }[], opts: RecognizeOptions): Promise<Page[]> {
+    const images = items.filter((it): it is { loaded: Extract<LoadedPage, { kind: 'image' }>; pageIndex: number } => it.loaded.kind === 'image');
+    for (const it of images) opts.onProgress?.({ pageIndex: it.pageIndex, pageCount: it.loaded.pageCount, stage: 'det' });
+    const read = await this.recognizeImages(images.map((it) => ({ image: it.loaded.rendered.image, index: it.pageIndex })), { signal: opts.signal });
+    let k = 0;
+    return items.map((it) => (it.loaded.kind === 'done' ? it.loaded.page : this.#asLoaded(read[k++]!, it.loaded)));
+  }
+
+  /** A page OCRed from a loaded image, with what the loading knew (decode time, source, dpi, size, warnings). */
+  #asLoaded(page: Page, loaded: Extract<LoadedPage, { kind: 'image' }>): Page {
+    const { rendered } = loaded;
     page.timings.decodeMs = rendered.decodeMs;
     page.timings.totalMs += rendered.decodeMs;
     page.source = loaded.pdf ? 'pdf-render' : 'image';

@@ -31,7 +31,10 @@ import {
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
 import { inLanes } from '../runtime/lanes.js';
 
-/** Pages sent to one thread ahead of its answers: the one it OCRs and the one it renders meanwhile. */
+/**
+ * Pages sent to one thread ahead of its answers, per page it OCRs at once (recBatchPages): the one it OCRs and
+ * the one it renders meanwhile.
+ */
 const PAGES_PER_THREAD = 2;
 /**
  * Default ceiling on GPU EPs. Measured on a 16-core H100 host (CUDA FP32, 300-dpi A4): 8 threads 17.9 pages/s
@@ -151,6 +154,8 @@ interface Slot {
   /** In the order sent; the thread answers them in that order. */
   assigned: Assignment[];
   opened: Set<number>;
+  /** Pages the thread said it is OCRing together (recBatchPages > 1); without word, the first assigned is. */
+  started: Set<number>;
   lastError?: Error;
   /** Settles when this thread's warm page is done, cancelled, skipped or not wanted (set at ready). */
   warmed?: Promise<void>;
@@ -317,7 +322,7 @@ class PooledPipeline implements PooledOcrPipeline {
     const data: PoolWorkerData = t?.thread === id ? { options: { ...this.#data.options, ...t.options } } : this.#data;
     return new Promise((resolve, reject) => {
       const worker = spawnWorker(data);
-      const slot: Slot = { id, worker, ready: false, assigned: [], opened: new Set() };
+      const slot: Slot = { id, worker, ready: false, assigned: [], opened: new Set(), started: new Set() };
       this.#slots[id] = slot;
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
@@ -351,15 +356,21 @@ class PooledPipeline implements PooledOcrPipeline {
   }
 
   #onDeath(slot: Slot, code: number): void {
-    const [current, ...queued] = slot.assigned;
+    // What it was OCRing: the pages it said it started together, else the first one sent.
+    const inFlight = slot.assigned.filter((a) => slot.started.has(a.seq));
+    if (!inFlight.length && slot.assigned.length) inFlight.push(slot.assigned[0]!);
+    const queued = slot.assigned.filter((a) => !inFlight.includes(a));
     slot.assigned = [];
+    slot.started.clear();
     const why = `exit code ${code}${slot.lastError ? `: ${slot.lastError.message}` : ''}`;
-    if (current?.kind === 'page') {
-      const page = current.job.wanted[current.pos]!;
-      const err = new OcrError('WORKER_CRASHED', `The OCR thread reading page ${page + 1} of ${current.job.file} stopped (${why}); that page was skipped.`, { file: current.job.file, page, cause: slot.lastError });
-      this.#settle(current.job, current.pos, { failure: { index: page, error: serializeError(err) } });
-    } else if (current?.kind === 'image') {
-      current.reject(new OcrError('WORKER_CRASHED', `The OCR thread reading page ${current.index + 1} stopped (${why}).`, { page: current.index, cause: slot.lastError }));
+    for (const current of inFlight) {
+      if (current.kind === 'page') {
+        const page = current.job.wanted[current.pos]!;
+        const err = new OcrError('WORKER_CRASHED', `The OCR thread reading page ${page + 1} of ${current.job.file} stopped (${why}); that page was skipped.`, { file: current.job.file, page, cause: slot.lastError });
+        this.#settle(current.job, current.pos, { failure: { index: page, error: serializeError(err) } });
+      } else {
+        current.reject(new OcrError('WORKER_CRASHED', `The OCR thread reading page ${current.index + 1} stopped (${why}).`, { page: current.index, cause: slot.lastError }));
+      }
     }
     // Pages it had only queued go to the other threads (or to its successor).
     for (const a of queued.reverse()) {
@@ -392,7 +403,12 @@ class PooledPipeline implements PooledOcrPipeline {
       if (job && !job.done) job.opts.onProgress?.({ pageIndex: m.pageIndex, pageCount: m.pageCount, stage: m.stage });
       return;
     }
+    if (m.type === 'started') {
+      for (const seq of m.seqs) slot.started.add(seq);
+      return;
+    }
     if (m.type !== 'done' && m.type !== 'failed') return;
+    slot.started.delete(m.seq);
     const i = slot.assigned.findIndex((a) => a.seq === m.seq);
     if (i < 0) return;
     const [a] = slot.assigned.splice(i, 1);
@@ -453,11 +469,12 @@ class PooledPipeline implements PooledOcrPipeline {
     if (slot.ready) slot.worker.postMessage(m);
   }
 
-  /** Keeps every ready thread busy with PAGES_PER_THREAD pages, never more than a window ahead of the caller. */
+  /** Keeps every ready thread busy with PAGES_PER_THREAD pages per page it OCRs at once, never more than a window ahead of the caller. */
   #dispatch(): void {
+    const perThread = PAGES_PER_THREAD * Math.max(1, Math.floor(this.#data.options.recBatchPages ?? 1));
     for (const slot of this.#slots) {
       if (!slot?.ready) continue;
-      while (slot.assigned.length < PAGES_PER_THREAD) {
+      while (slot.assigned.length < perThread) {
         const img = this.#images.shift();
         if (img) {
           const seq = ++this.#seq;
@@ -467,7 +484,7 @@ class PooledPipeline implements PooledOcrPipeline {
           continue;
         }
         // Results wait for earlier pages to be handed over in order: bound how far ahead the threads run.
-        const window = Math.max(8, 2 * PAGES_PER_THREAD * this.#slots.length);
+        const window = Math.max(8, 2 * perThread * this.#slots.length);
         const job = this.#jobs.find((j) => j.pending.length && j.pending[0]! < j.nextEmit + window);
         if (!job) break;
         const pos = job.pending.shift()!;

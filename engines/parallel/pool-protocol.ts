@@ -31,6 +31,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo }
   | { type: 'init-failed'; error: SerializedOcrError }
+  /** The thread begins OCRing these pages together (more than one with recBatchPages): a crash now fails them. */
+  | { type: 'started'; seqs: number[] }
   | { type: 'done'; seq: number; page: Page }
   | { type: 'failed'; seq: number; error: SerializedOcrError }
   /** Answer to 'warm': how long it took, or why it stopped (skipped, cancelled by real work, failed). */

@@ -10,6 +10,7 @@ import { openDocument } from '../input/open-document.js';
 import { loadPdfjs } from '../input/pdf-reader.js';
 import type { DocumentReader } from '../input/types.js';
 import { createPagePipeline, type LoadedPage, type PagePipeline } from '../pipeline.js';
+import type { Page } from '../types.js';
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
 import { buildWarmPage } from './warm-page.js';
 
@@ -67,23 +68,54 @@ async function maybeClose(docId: number): Promise<void> {
   await (await doc.reader.catch(() => null))?.close().catch(() => undefined);
 }
 
-async function runPage(job: Extract<Job, { kind: 'page' }>): Promise<FromWorker> {
-  const doc = docs.get(job.docId)!;
-  try {
-    if (doc.ctrl.signal.aborted) {
-      await job.loading; // a prefetched render finishes before the document may close
-      throw new OcrError('CANCELLED', 'Cancelled.');
-    }
-    const current = await startLoad(job);
-    if ('error' in current) throw current.error;
-    // Prefetch: the next page of this thread's queue renders while this one is OCRed.
-    const next = queue[0];
-    if (next?.kind === 'page' && !docs.get(next.docId)?.ctrl.signal.aborted) startLoad(next);
-    if (job.exitForTest) process.exit(70);
-    return { type: 'done', seq: job.seq, page: await pipeline.recognizeLoaded(current.loaded, job.pageIndex, doc.opts) };
-  } catch (e) {
-    return { type: 'failed', seq: job.seq, error: serializeError(toOcrError(e, { page: job.pageIndex })) };
+/** Pages of one document whose lines share a recognition pass (OcrPipelineOptions.recBatchPages). */
+const batchPages = Math.max(1, Math.floor(data.options.recBatchPages ?? 1));
+
+/** OCRs a group of queued pages of one document (one page unless recBatchPages > 1); answers in group order. */
+async function runPages(group: Extract<Job, { kind: 'page' }>[]): Promise<FromWorker[]> {
+  const doc = docs.get(group[0]!.docId)!;
+  const failed = (job: (typeof group)[number], e: unknown): FromWorker => ({ type: 'failed', seq: job.seq, error: serializeError(toOcrError(e, { page: job.pageIndex })) });
+  if (doc.ctrl.signal.aborted) {
+    await Promise.all(group.map((job) => job.loading)); // prefetched renders finish before the document may close
+    return group.map((job) => failed(job, new OcrError('CANCELLED', 'Cancelled.')));
   }
+  if (group.length > 1) post({ type: 'started', seqs: group.map((job) => job.seq) });
+  const loads = await Promise.all(group.map(startLoad));
+  // Prefetch: the next pages of this thread's queue render while these are OCRed.
+  for (const next of queue.slice(0, batchPages)) if (next.kind === 'page' && !docs.get(next.docId)?.ctrl.signal.aborted) startLoad(next);
+  if (group.some((job) => job.exitForTest)) process.exit(70);
+  const ready = group.flatMap((job, i) => {
+    const l = loads[i]!;
+    return 'loaded' in l ? [{ job, loaded: l.loaded }] : [];
+  });
+  let read: Page[] | undefined;
+  if (ready.length > 1) {
+    try {
+      read = await pipeline.recognizeLoadedBatch(ready.map((r) => ({ loaded: r.loaded, pageIndex: r.job.pageIndex })), doc.opts);
+    } catch (e) {
+      if (toOcrError(e).code === 'CANCELLED') return group.map((job) => failed(job, e));
+      read = undefined; // one page's trouble must not fail the others: read them one by one
+    }
+  }
+  const out: FromWorker[] = [];
+  for (const [i, job] of group.entries()) {
+    const l = loads[i]!;
+    if ('error' in l) {
+      out.push(failed(job, l.error));
+      continue;
+    }
+    const r = ready.findIndex((x) => x.job === job);
+    if (read) {
+      out.push({ type: 'done', seq: job.seq, page: read[r]! });
+      continue;
+    }
+    try {
+      out.push({ type: 'done', seq: job.seq, page: await pipeline.recognizeLoaded(l.loaded, job.pageIndex, doc.opts) });
+    } catch (e) {
+      out.push(failed(job, e));
+    }
+  }
+  return out;
 }
 
 async function pump(): Promise<void> {
@@ -103,10 +135,11 @@ async function pump(): Promise<void> {
         }
         continue;
       }
-      const result = await runPage(job);
-      post(result);
+      const group = [job];
+      while (group.length < batchPages && queue[0]?.kind === 'page' && queue[0].docId === job.docId) group.push(queue.shift() as typeof job);
+      for (const result of await runPages(group)) post(result);
       const doc = docs.get(job.docId);
-      if (doc) doc.queued--;
+      if (doc) doc.queued -= group.length;
       await maybeClose(job.docId);
     }
   } finally {

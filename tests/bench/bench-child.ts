@@ -63,6 +63,8 @@ export interface ChildConfig {
   recPack?: boolean;
   /** OcrPipelineOptions.cudaWait (bench --cuda-wait); unset: the default. */
   cudaWait?: 'block' | 'spin';
+  /** OcrPipelineOptions.recBatchPages (bench --rec-pages); unset: the default. */
+  recBatchPages?: number;
   /** Page threads after the first started at once (bench --thread-starts; page-pool threadStartsForTest). */
   threadStarts?: number;
   /** OcrPipelineOptions.warmThreads (bench --warm-threads); unset: the default. */
@@ -84,6 +86,7 @@ const recRows = {
   ...(cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows }),
   ...(cfg.recPack === undefined ? {} : { recPack: cfg.recPack }),
   ...(cfg.cudaWait === undefined ? {} : { cudaWait: cfg.cudaWait }),
+  ...(cfg.recBatchPages === undefined ? {} : { recBatchPages: cfg.recBatchPages }),
 };
 const save = () => fs.writeFileSync(cfg.out, JSON.stringify(result, null, 1));
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;

@@ -4,7 +4,7 @@
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
  *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off] [--thread-starts N]
- *                    [--warm-threads on|off] [--cuda-wait block|spin]
+ *                    [--warm-threads on|off] [--cuda-wait block|spin] [--rec-pages N]
  *                    [--uv-threads N] [--out FILE] [--md FILE]
  *
  * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
@@ -13,6 +13,7 @@
  * after another). An experiment: 8 and 14 at once aborted the process on the H100 in onnxruntime-node 1.29.0.
  * --warm-threads on|off: OcrPipelineOptions.warmThreads (idle page threads OCR a built-in page after loading; default on
  * GPU EPs). The pool run waits for it before its timed pages, as a pool created before documents arrive (the app) does.
+ * --rec-pages N: OcrPipelineOptions.recBatchPages (the lines of N consecutive pages share one recognition pass).
  * --cuda-wait block|spin: OcrPipelineOptions.cudaWait (how threads wait for the GPU; engines/runtime/cuda-wait.ts).
  * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
  * every page thread of the process; node's default is 4).
@@ -81,12 +82,14 @@ if (recPackFlag !== undefined && recPackFlag !== 'on' && recPackFlag !== 'off') 
 const threadStartsFlag = flag('thread-starts');
 const warmThreadsFlag = flag('warm-threads');
 const cudaWaitFlag = flag('cuda-wait');
+const recPagesFlag = flag('rec-pages');
 if (cudaWaitFlag !== undefined && cudaWaitFlag !== 'block' && cudaWaitFlag !== 'spin') throw new Error('--cuda-wait takes block or spin');
 if (warmThreadsFlag !== undefined && warmThreadsFlag !== 'on' && warmThreadsFlag !== 'off') throw new Error('--warm-threads takes on or off');
 const recRows = {
   ...(threadStartsFlag === undefined ? {} : { threadStarts: Number(threadStartsFlag) }),
   ...(warmThreadsFlag === undefined ? {} : { warmThreads: warmThreadsFlag === 'on' }),
   ...(cudaWaitFlag === undefined ? {} : { cudaWait: cudaWaitFlag }),
+  ...(recPagesFlag === undefined ? {} : { recBatchPages: Number(recPagesFlag) }),
   ...(recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) }),
   ...(recPackFlag === undefined ? {} : { recPack: recPackFlag === 'on' }),
 };
