@@ -101,7 +101,7 @@ function readingOrderQuad(crop: LineCrop, flipped: boolean): Quad {
 }
 
 function emptyTimings(): StageTimings {
-  return { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 };
+  return { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, cropMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 };
 }
 
 /** recBatchRows ceiling: 64 rows of the widest GPU bucket are already a 35 MB input tensor. */
@@ -340,7 +340,9 @@ class Pipeline implements PagePipeline {
 
     // 2. Crop every box from the full-resolution image (tall crops are turned 90° CCW, as PaddleOCR does),
     //    after lengthening boxes that stop on or before a trailing glyph (image/line-ends.ts).
+    const tCrop = performance.now();
     const crops = det.boxes.map((b) => cropQuad(image, extendLineEnds(image, b.quad)));
+    timings.cropMs += performance.now() - tCrop;
 
     // 3. Direction classifier on every crop: which lines are upside down.
     const useCls = this.#options.useCls ?? true;

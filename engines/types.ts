@@ -93,6 +93,8 @@ export interface StageTimings {
   detPreMs: number;
   detRunMs: number;
   detPostMs: number;
+  /** Cutting every line's crop out of the full-resolution page (perspective warp; line ends lengthened). */
+  cropMs: number;
   clsMs: number;
   recPreMs: number;
   recRunMs: number;

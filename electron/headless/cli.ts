@@ -313,6 +313,7 @@ function describePageTimings(page: Page): string {
   const parts = [
     `decode ${fmtMs(t.decodeMs)}`,
     `det ${fmtMs(t.detPreMs + t.detRunMs + t.detPostMs)} (pre ${fmtMs(t.detPreMs)}, run ${fmtMs(t.detRunMs)}, post ${fmtMs(t.detPostMs)})`,
+    `crop ${fmtMs(t.cropMs)}`,
     `cls ${fmtMs(t.clsMs)}`,
     `rec ${fmtMs(t.recPreMs + t.recRunMs + t.recPostMs)} (pre ${fmtMs(t.recPreMs)}, run ${fmtMs(t.recRunMs)}, post ${fmtMs(t.recPostMs)})`,
     `layout ${fmtMs(t.layoutMs)}`,

@@ -34,7 +34,7 @@ export const JSON_KEY_ORDER = {
   Rect: keysOf<Rect>()(['x', 'y', 'width', 'height']),
   Line: keysOf<Line>()(['id', 'text', 'confidence', 'quad', 'words', 'detScore', 'flipped']),
   Word: keysOf<Word>()(['text', 'quad', 'confidence']),
-  StageTimings: keysOf<StageTimings>()(['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs']),
+  StageTimings: keysOf<StageTimings>()(['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'cropMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs']),
   StageProvider: keysOf<StageProvider>()(['stage', 'provider', 'precision', 'fallbacks']),
   PageFailure: keysOf<PageFailure>()(['index', 'error']),
   SerializedOcrError: keysOf<SerializedOcrError>()(['name', 'code', 'message', 'isInputError', 'file', 'page', 'cause']),

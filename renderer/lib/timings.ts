@@ -7,6 +7,7 @@ export const STAGE_TIMING_ROWS: readonly (readonly [keyof StageTimings, string])
   ['detPreMs', 'det pre'],
   ['detRunMs', 'det run'],
   ['detPostMs', 'det post'],
+  ['cropMs', 'crop'],
   ['clsMs', 'cls'],
   ['recPreMs', 'rec pre'],
   ['recRunMs', 'rec run'],

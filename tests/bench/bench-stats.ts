@@ -2,7 +2,7 @@
 import type { StageTimings } from '../../engines/types.js';
 
 /** The per-page stage timings, in the order the bench's tables print them. */
-export const STAGE_KEYS: readonly (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
+export const STAGE_KEYS: readonly (keyof StageTimings)[] = ['decodeMs', 'detPreMs', 'detRunMs', 'detPostMs', 'cropMs', 'clsMs', 'recPreMs', 'recRunMs', 'recPostMs', 'layoutMs', 'totalMs'];
 
 /** Mean of each stage over `timings`. */
 export function stageMeans(timings: readonly StageTimings[]): Record<keyof StageTimings, number> {

@@ -178,7 +178,7 @@ function markdown(report: Record<string, any>): string {
   L.push('');
   L.push('## Whole pipeline (decode/render + det + cls + rec + layout), per configuration in a fresh process');
   L.push('');
-  L.push('| EP / precision | ran as (det, cls, rec) | create ms (cold) | create ms (warm) | spawn → 1st page ms | pages/s | p50 ms | p95 ms | decode | det pre | det run | det post | cls | rec pre | rec run | rec post | layout | lines/page | peak RSS MiB | GPU MiB | pool pages/s (threads, steady) |');
+  L.push('| EP / precision | ran as (det, cls, rec) | create ms (cold) | create ms (warm) | spawn → 1st page ms | pages/s | p50 ms | p95 ms | decode | det pre | det run | det post | crop | cls | rec pre | rec run | rec post | layout | lines/page | peak RSS MiB | GPU MiB | pool pages/s (threads, steady) |');
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of report.configs) {
     const name = `${c.ep} ${c.precision}`;
@@ -190,7 +190,7 @@ function markdown(report: Record<string, any>): string {
       L.push(`| ${name} | ${planned ? 'RAN AS PLANNED' : 'FELL BACK'}: ${c.deviations.join(' · ')} | (numbers below are for what ran) |`);
     }
     const s = c.run?.stageMeansMs ?? {};
-    L.push(`| ${name}${c.deviations?.length ? ' (ran as shown)' : ''} | ${ran} | ${f(c.coldStart?.createMs, 0)} | ${f(c.warmCreateMs, 0)} | ${f(c.coldStart?.sinceSpawnMs, 0)} | ${f(c.run?.pagesPerS, 2)} | ${f(c.run?.latencyP50Ms, 0)} | ${f(c.run?.latencyP95Ms, 0)} | ${f(s.decodeMs)} | ${f(s.detPreMs)} | ${f(s.detRunMs)} | ${f(s.detPostMs)} | ${f(s.clsMs)} | ${f(s.recPreMs)} | ${f(s.recRunMs)} | ${f(s.recPostMs)} | ${f(s.layoutMs)} | ${f(c.run?.linesPerPage, 0)} | ${f(c.peakRssMiB, 0)} | ${c.gpuMemUsedMiB ?? '–'} | ${c.throughput?.error ? `FAILED: ${String(c.throughput.error).split('\n')[0]}` : c.throughput ? `${f(c.throughput.pagesPerS, 2)} (${c.throughput.concurrency}, ${f(c.throughput.steadyPagesPerS, 2)}; ${c.throughput.pages} pages${c.throughput.failures ? `, ${c.throughput.failures} failed` : ''})` : '–'} |`);
+    L.push(`| ${name}${c.deviations?.length ? ' (ran as shown)' : ''} | ${ran} | ${f(c.coldStart?.createMs, 0)} | ${f(c.warmCreateMs, 0)} | ${f(c.coldStart?.sinceSpawnMs, 0)} | ${f(c.run?.pagesPerS, 2)} | ${f(c.run?.latencyP50Ms, 0)} | ${f(c.run?.latencyP95Ms, 0)} | ${f(s.decodeMs)} | ${f(s.detPreMs)} | ${f(s.detRunMs)} | ${f(s.detPostMs)} | ${f(s.cropMs)} | ${f(s.clsMs)} | ${f(s.recPreMs)} | ${f(s.recRunMs)} | ${f(s.recPostMs)} | ${f(s.layoutMs)} | ${f(c.run?.linesPerPage, 0)} | ${f(c.peakRssMiB, 0)} | ${c.gpuMemUsedMiB ?? '–'} | ${c.throughput?.error ? `FAILED: ${String(c.throughput.error).split('\n')[0]}` : c.throughput ? `${f(c.throughput.pagesPerS, 2)} (${c.throughput.concurrency}, ${f(c.throughput.steadyPagesPerS, 2)}; ${c.throughput.pages} pages${c.throughput.failures ? `, ${c.throughput.failures} failed` : ''})` : '–'} |`);
   }
   L.push('');
   const pooled = report.configs.filter((c: any) => c.throughput?.steadyStageMeansMs);
@@ -199,7 +199,7 @@ function markdown(report: Record<string, any>): string {
     L.push('Pool pages, steady state: mean ms per page inside a thread while the others run (what contention adds to the one-pipeline columns):');
     L.push('');
     const loadLines: string[] = [];
-    L.push('| EP / precision | threads | decode | det pre | det run | det post | cls | rec pre | rec run | rec post | layout | total |');
+    L.push('| EP / precision | threads | decode | det pre | det run | det post | crop | cls | rec pre | rec run | rec post | layout | total |');
     L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const c of pooled) {
       const m = c.throughput.steadyStageMeansMs;

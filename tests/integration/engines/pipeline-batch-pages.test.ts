@@ -51,6 +51,10 @@ test('one pipeline, recBatchPages 2: the same page texts, in order, out-of-range
     // Pages 1 and 2 were read in one pass: each carries its share of the rec time, and its own lines only.
     for (const pg of doc.pages) {
       assert.ok(pg.timings.recRunMs > 0 && pg.timings.totalMs >= pg.timings.recRunMs, JSON.stringify(pg.timings));
+      // Cutting the crops is timed as its own stage (it had been in no stage, only in the total).
+      assert.ok(pg.timings.cropMs > 0, JSON.stringify(pg.timings));
+      const stages = pg.timings.detPreMs + pg.timings.detRunMs + pg.timings.detPostMs + pg.timings.cropMs + pg.timings.clsMs + pg.timings.layoutMs;
+      assert.ok(stages <= pg.timings.totalMs, JSON.stringify(pg.timings));
       for (const b of pg.blocks) for (const l of b.lines) for (const [x, y] of l.quad) assert.ok(x >= -1 && y >= -1 && x <= pg.width + 1 && y <= pg.height + 1);
     }
   } finally {

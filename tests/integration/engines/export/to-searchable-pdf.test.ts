@@ -117,7 +117,7 @@ function page(index: number, lines: Line[], extra: Partial<Page> = {}): Page {
     dpi: DPI,
     blocks: [{ id: `p${index}-b0`, bbox: { x: 0, y: 0, width: W, height: H }, lines }],
     text: lines.map((l) => l.text).join('\n'),
-    timings: { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 },
+    timings: { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, cropMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 },
     providers: [],
     warnings: [],
     ...extra,

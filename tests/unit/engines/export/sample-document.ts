@@ -35,7 +35,7 @@ function makePage(index: number, width: number, height: number, candidates: Line
     source: 'image',
     blocks,
     text: pageText(blocks),
-    timings: { decodeMs: 12.5, detPreMs: 3.1, detRunMs: 40.2, detPostMs: 5.5, clsMs: 4, recPreMs: 2, recRunMs: 55.25, recPostMs: 1.5, layoutMs: 0.8, totalMs: 124.85 },
+    timings: { decodeMs: 12.5, detPreMs: 3.1, detRunMs: 40.2, detPostMs: 5.5, cropMs: 0, clsMs: 4, recPreMs: 2, recRunMs: 55.25, recPostMs: 1.5, layoutMs: 0.8, totalMs: 124.85 },
     providers,
     warnings: [],
     ...extra,

@@ -11,7 +11,7 @@ function doc(): OcrDocument {
     index: 0, width: 400, height: 200, rotation: 0, rotationConfidence: 1, source: 'image',
     blocks: [{ id: 'p0-b0', bbox: { x: 10, y: 10, width: 300, height: 80 }, lines: [line('p0-l0', 'Helo world', 10), line('p0-l1', 'second line', 50)] }],
     text: 'Helo world\nsecond line',
-    timings: { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 },
+    timings: { decodeMs: 0, detPreMs: 0, detRunMs: 0, detPostMs: 0, cropMs: 0, clsMs: 0, recPreMs: 0, recRunMs: 0, recPostMs: 0, layoutMs: 0, totalMs: 0 },
     providers: [], warnings: [],
   };
   return { $schema: 'https://lucid-ocr.dev/schema/document/v1', schemaVersion: 1, source: { name: 'a.png', sha256: '0', mimeType: 'image/png', byteLength: 1, pageCount: 1 }, pages: [page], failures: [], engine: { name: 'lucid-ocr', version: '0', onnxruntimeVersion: '0', models: { det: '', cls: '', rec: '', dict: '' }, precision: 'fp32', providers: [] }, createdAt: '2025-01-01T00:00:00Z' };
