@@ -89,8 +89,19 @@ export interface PagePipeline extends OcrPipeline {
   recognizeLoaded(loaded: LoadedPage, pageIndex: number, opts: RecognizeOptions): Promise<Page>;
   /** Several page images with one recognition pass over all their lines; pages in the order given. */
   recognizeImages(items: readonly { image: RgbImage; index: number }[], opts?: { signal?: AbortSignal }): Promise<Page[]>;
-  /** recognizeLoaded for several pages with one recognition pass over all their lines; results in the order given. */
-  recognizeLoadedBatch(items: readonly { loaded: LoadedPage; pageIndex: number }[], opts: RecognizeOptions): Promise<Page[]>;
+  /**
+   * recognizeLoaded for a group of pages, with one recognition pass over all their lines when there are several
+   * (OcrPipelineOptions.recBatchPages). Never rejects: each page's outcome, in the order given.
+   */
+  recognizeLoadedGroup(items: readonly { loaded: LoadedPage; pageIndex: number }[], opts: RecognizeOptions): Promise<PageOutcome[]>;
+}
+
+/** What became of one page of a group: the page, or the error that failed it (CANCELLED included). */
+export type PageOutcome = { page: Page } | { error: unknown };
+
+/** OcrPipelineOptions.recBatchPages with its default: pages whose lines share one recognition pass. */
+export function recBatchPagesOf(options: Pick<OcrPipelineOptions, 'recBatchPages'>): number {
+  return options.recBatchPages ?? 1;
 }
 
 /** Rotates a quad's points so that point 0 is where the text starts (see Quad in types.ts). */
@@ -214,13 +225,7 @@ class Pipeline implements PagePipeline {
   }
 
   async recognizeImage(image: RgbImage, opts: { index?: number; signal?: AbortSignal } = {}): Promise<Page> {
-    const prepared = await this.#prepare(image, opts.index ?? 0, opts.signal);
-    // 5. Recognise all lines, batched by aspect ratio (packed rows on GPU EPs).
-    const rec = await this.#recognizer.run(prepared.found.upright, { signal: opts.signal });
-    prepared.timings.recPreMs = rec.timings.preMs;
-    prepared.timings.recRunMs = rec.timings.runMs;
-    prepared.timings.recPostMs = rec.timings.postMs;
-    return this.#finish(prepared, rec.results);
+    return (await this.recognizeImages([{ image, index: opts.index ?? 0 }], { signal: opts.signal }))[0]!;
   }
 
   /**
@@ -230,17 +235,18 @@ class Pipeline implements PagePipeline {
    * lines. Pages come back in the order given. A page's rec timings are its share of the pass, by line pixels.
    */
   async recognizeImages(items: readonly { image: RgbImage; index: number }[], opts: { signal?: AbortSignal } = {}): Promise<Page[]> {
-    if (items.length === 1) return [await this.recognizeImage(items[0]!.image, { index: items[0]!.index, signal: opts.signal })];
     const prepared: Prepared[] = [];
     for (const it of items) prepared.push(await this.#prepare(it.image, it.index, opts.signal));
+    // 5. Recognise all lines, batched by aspect ratio (packed rows on GPU EPs).
     const all = prepared.flatMap((p) => p.found.upright);
     const rec = await this.#recognizer.run(all, { signal: opts.signal });
     const pixels = (crops: readonly RgbImage[]) => crops.reduce((sum, c) => sum + c.width * c.height, 0);
-    const totalPx = Math.max(1, pixels(all));
+    const totalPx = pixels(all);
     let at = 0;
     return prepared.map((p) => {
       const n = p.found.upright.length;
-      const share = pixels(p.found.upright) / totalPx;
+      // One page (or no lines at all): the whole pass.
+      const share = prepared.length === 1 || totalPx === 0 ? 1 / prepared.length : pixels(p.found.upright) / totalPx;
       p.timings.recPreMs = rec.timings.preMs * share;
       p.timings.recRunMs = rec.timings.runMs * share;
       p.timings.recPostMs = rec.timings.postMs * share;
@@ -384,8 +390,8 @@ class Pipeline implements PagePipeline {
       }
       return l;
     };
-    // Pages whose lines share one recognition pass (recognizeLoadedBatch); 1: each page on its own.
-    const batchPages = Math.max(1, Math.floor(this.#options.recBatchPages ?? 1));
+    // Pages whose lines share one recognition pass (recognizeLoadedGroup); 1: each page on its own.
+    const batchPages = recBatchPagesOf(this.#options);
     const fail = (pageIndex: number, e: unknown) => {
       const err = toOcrError(e, { file, page: pageIndex });
       if (err.code === 'CANCELLED') throw err;
@@ -421,30 +427,12 @@ class Pipeline implements PagePipeline {
         // Prefetch: the next pages render (pdf.js, sharp) while these are detected and recognised.
         if (prefetch && !opts.signal?.aborted) for (let j = k; j < k + batchPages; j++) load(j);
         const ready = batch.filter((b): b is { pageIndex: number; loaded: LoadedPage } => b.loaded !== undefined);
-        let read: Page[] | undefined;
-        if (ready.length > 1) {
-          try {
-            read = await this.recognizeLoadedBatch(ready, opts);
-          } catch (e) {
-            if (toOcrError(e).code === 'CANCELLED') throw toOcrError(e, { file, page: ready[0]!.pageIndex });
-            read = undefined; // one page's trouble must not fail the others: read them one by one
-          }
-        }
+        const outcomes = await this.recognizeLoadedGroup(ready, opts);
         let r = 0;
         for (const b of batch) {
-          if (b.loaded === undefined) {
-            fail(b.pageIndex, b.error);
-            continue;
-          }
-          if (read) {
-            done(read[r++]!);
-            continue;
-          }
-          try {
-            done(await this.recognizeLoaded(b.loaded, b.pageIndex, opts));
-          } catch (e) {
-            fail(b.pageIndex, e);
-          }
+          const outcome = b.loaded === undefined ? { error: b.error } : outcomes[r++]!;
+          if ('page' in outcome) done(outcome.page);
+          else fail(b.pageIndex, outcome.error);
         }
       }
     } finally {
@@ -486,15 +474,31 @@ class Pipeline implements PagePipeline {
   }
 
   /**
-   * recognizeLoaded for several pages with one recognition pass over all their lines (recognizeImages); pages
-   * read from a PDF text layer pass through. Results in the order given.
+   * Several pages share one recognition pass over all their lines (recognizeImages); pages read from a PDF text
+   * layer pass through. If the shared pass fails (other than by cancellation), the pages are read again one by
+   * one, so one page's trouble fails only that page. Never rejects; outcomes in the order given.
    */
-  async recognizeLoadedBatch(items: readonly { loaded: LoadedPage; pageIndex: number }[], opts: RecognizeOptions): Promise<Page[]> {
+  async recognizeLoadedGroup(items: readonly { loaded: LoadedPage; pageIndex: number }[], opts: RecognizeOptions): Promise<PageOutcome[]> {
     const images = items.filter((it): it is { loaded: Extract<LoadedPage, { kind: 'image' }>; pageIndex: number } => it.loaded.kind === 'image');
-    for (const it of images) opts.onProgress?.({ pageIndex: it.pageIndex, pageCount: it.loaded.pageCount, stage: 'det' });
-    const read = await this.recognizeImages(images.map((it) => ({ image: it.loaded.rendered.image, index: it.pageIndex })), { signal: opts.signal });
-    let k = 0;
-    return items.map((it) => (it.loaded.kind === 'done' ? it.loaded.page : this.#asLoaded(read[k++]!, it.loaded)));
+    if (images.length > 1) {
+      try {
+        for (const it of images) opts.onProgress?.({ pageIndex: it.pageIndex, pageCount: it.loaded.pageCount, stage: 'det' });
+        const read = await this.recognizeImages(images.map((it) => ({ image: it.loaded.rendered.image, index: it.pageIndex })), { signal: opts.signal });
+        let k = 0;
+        return items.map((it) => ({ page: it.loaded.kind === 'done' ? it.loaded.page : this.#asLoaded(read[k++]!, it.loaded) }));
+      } catch (e) {
+        if (toOcrError(e).code === 'CANCELLED') return items.map(() => ({ error: e }));
+      }
+    }
+    const outcomes: PageOutcome[] = [];
+    for (const it of items) {
+      try {
+        outcomes.push({ page: await this.recognizeLoaded(it.loaded, it.pageIndex, opts) });
+      } catch (error) {
+        outcomes.push({ error });
+      }
+    }
+    return outcomes;
   }
 
   /** A page OCRed from a loaded image, with what the loading knew (decode time, source, dpi, size, warnings). */

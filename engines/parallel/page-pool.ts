@@ -471,7 +471,9 @@ class PooledPipeline implements PooledOcrPipeline {
 
   /** Keeps every ready thread busy with PAGES_PER_THREAD pages per page it OCRs at once, never more than a window ahead of the caller. */
   #dispatch(): void {
-    const perThread = PAGES_PER_THREAD * Math.max(1, Math.floor(this.#data.options.recBatchPages ?? 1));
+    // recBatchPages as validated by the threads' pipelines (1 to MAX_REC_BATCH_PAGES); not imported from
+    // pipeline.ts, which would load ONNX Runtime wherever the pool module is.
+    const perThread = PAGES_PER_THREAD * (this.#data.options.recBatchPages ?? 1);
     for (const slot of this.#slots) {
       if (!slot?.ready) continue;
       while (slot.assigned.length < perThread) {

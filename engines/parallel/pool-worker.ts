@@ -9,8 +9,7 @@ import { OcrError, serializeError, toOcrError } from '../errors.js';
 import { openDocument } from '../input/open-document.js';
 import { loadPdfjs } from '../input/pdf-reader.js';
 import type { DocumentReader } from '../input/types.js';
-import { createPagePipeline, type LoadedPage, type PagePipeline } from '../pipeline.js';
-import type { Page } from '../types.js';
+import { createPagePipeline, recBatchPagesOf, type LoadedPage, type PagePipeline } from '../pipeline.js';
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
 import { buildWarmPage } from './warm-page.js';
 
@@ -69,7 +68,7 @@ async function maybeClose(docId: number): Promise<void> {
 }
 
 /** Pages of one document whose lines share a recognition pass (OcrPipelineOptions.recBatchPages). */
-const batchPages = Math.max(1, Math.floor(data.options.recBatchPages ?? 1));
+const batchPages = recBatchPagesOf(data.options);
 
 /** OCRs a group of queued pages of one document (one page unless recBatchPages > 1); answers in group order. */
 async function runPages(group: Extract<Job, { kind: 'page' }>[]): Promise<FromWorker[]> {
@@ -86,36 +85,15 @@ async function runPages(group: Extract<Job, { kind: 'page' }>[]): Promise<FromWo
   if (group.some((job) => job.exitForTest)) process.exit(70);
   const ready = group.flatMap((job, i) => {
     const l = loads[i]!;
-    return 'loaded' in l ? [{ job, loaded: l.loaded }] : [];
+    return 'loaded' in l ? [{ loaded: l.loaded, pageIndex: job.pageIndex }] : [];
   });
-  let read: Page[] | undefined;
-  if (ready.length > 1) {
-    try {
-      read = await pipeline.recognizeLoadedBatch(ready.map((r) => ({ loaded: r.loaded, pageIndex: r.job.pageIndex })), doc.opts);
-    } catch (e) {
-      if (toOcrError(e).code === 'CANCELLED') return group.map((job) => failed(job, e));
-      read = undefined; // one page's trouble must not fail the others: read them one by one
-    }
-  }
-  const out: FromWorker[] = [];
-  for (const [i, job] of group.entries()) {
+  const outcomes = await pipeline.recognizeLoadedGroup(ready, doc.opts);
+  let r = 0;
+  return group.map((job, i) => {
     const l = loads[i]!;
-    if ('error' in l) {
-      out.push(failed(job, l.error));
-      continue;
-    }
-    const r = ready.findIndex((x) => x.job === job);
-    if (read) {
-      out.push({ type: 'done', seq: job.seq, page: read[r]! });
-      continue;
-    }
-    try {
-      out.push({ type: 'done', seq: job.seq, page: await pipeline.recognizeLoaded(l.loaded, job.pageIndex, doc.opts) });
-    } catch (e) {
-      out.push(failed(job, e));
-    }
-  }
-  return out;
+    const outcome = 'error' in l ? l : outcomes[r++]!;
+    return 'page' in outcome ? { type: 'done', seq: job.seq, page: outcome.page } : failed(job, outcome.error);
+  });
 }
 
 async function pump(): Promise<void> {
