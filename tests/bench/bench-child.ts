@@ -82,7 +82,7 @@ const poolExtras = {
   ...(cfg.warmThreads === undefined ? {} : { warmThreads: cfg.warmThreads }),
   log: (m: string) => poolLog.push(`${(performance.now() / 1000).toFixed(1)} s: ${m}`),
 } as Partial<OcrPipelineOptions>;
-const recRows = {
+const pipelineExtras = {
   ...(cfg.recBatchRows === undefined ? {} : { recBatchRows: cfg.recBatchRows }),
   ...(cfg.recPack === undefined ? {} : { recPack: cfg.recPack }),
   ...(cfg.cudaWait === undefined ? {} : { cudaWait: cfg.cudaWait }),
@@ -191,7 +191,7 @@ async function pipelineMode(): Promise<void> {
     // 1. Cold start: process start → pipeline → first page result.
     const tCreate = performance.now();
     // One in-thread pipeline (concurrency 1): per-stage timings of a single page; the pool is measured below.
-    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, concurrency: 1 });
+    const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...pipelineExtras, concurrency: 1 });
     const createMs = performance.now() - tCreate;
     const firstPage = await pipeline.recognizeImage(first.image, { index: 0 });
     const firstPageAtMs = performance.now();
@@ -209,7 +209,7 @@ async function pipelineMode(): Promise<void> {
 
     // 2. Warm start: a second pipeline in the same process (libraries loaded, FP16 models cached).
     const tWarm = performance.now();
-    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, concurrency: 1 });
+    const second = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...pipelineExtras, concurrency: 1 });
     result.warmCreateMs = performance.now() - tWarm;
     await second.dispose();
 
@@ -313,7 +313,7 @@ async function pipelineMode(): Promise<void> {
       await Promise.all([det16.dispose(), rec32.dispose()]);
       // The real pipelines' page texts, when this configuration's pipeline really ran FP16.
       if (texts.length && (result.providers as Page['providers']).some((p) => p.precision === 'fp16')) {
-        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, concurrency: 1 });
+        const p32 = await createOcrPipeline({ ep: cfg.ep, precision: 'fp32', cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...pipelineExtras, concurrency: 1 });
         const src = await PageSource.open(cfg.sources);
         const rates = [];
         // "Within 0.2 CER points": each precision's CER against the page's ground truth, and the difference.
@@ -364,7 +364,7 @@ async function poolThroughput(): Promise<void> {
   const n = cfg.throughputPages ?? cfg.pages;
   try {
     const tCreate = performance.now();
-    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+    const pool = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...pipelineExtras, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
     // Threads after the first load one at a time in the background; the timed run starts with all of them.
     if ('whenAllStarted' in pool) await (pool as { whenAllStarted(): Promise<void> }).whenAllStarted();
     const createMs = performance.now() - tCreate;
@@ -407,7 +407,7 @@ async function poolThroughput(): Promise<void> {
 }
 
 async function pdfMode(): Promise<void> {
-  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...recRows, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
+  const pipeline = await createOcrPipeline({ ep: cfg.ep, precision: cfg.precision, cacheDir: cfg.cacheDir, foldGraphs: cfg.foldGraphs, ...pipelineExtras, ...poolExtras, ...(cfg.concurrency ? { concurrency: cfg.concurrency } : {}) });
   const samples: { page: number; rssMiB: number; atS: number; split: ReturnType<typeof rssSplitMiB> }[] = [];
   const doneAtS: number[] = [];
   const n = cfg.pages;

@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDFDocument } from 'pdf-lib';
 import type { EpPreference } from '../../engines/types.js';
+import { writeScanPdf } from './bench-pdf.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {
@@ -24,7 +24,8 @@ const flag = (name: string, dflt: string) => {
 };
 const here = fileURLToPath(import.meta.url);
 
-interface Result { pid: number; threads: number; pages: number; t0: number; end: number; steady: number }
+/** steady: pages/s after each thread's first page; null when there are no more pages than threads. */
+interface Result { pid: number; threads: number; pages: number; t0: number; end: number; steady: number | null }
 
 if (args[0] === '--child') {
   const [, pdf, ep, threadsArg, first, count] = args;
@@ -39,7 +40,8 @@ if (args[0] === '--child') {
   const pages = Array.from({ length: Number(count) }, (_, i) => Number(first) + i);
   await pool.recognizeFile(pdf!, { dpi: 300, pdfMode: 'ocr', keepPages: false, pages, onPage: () => done.push(Date.now()) });
   const c = Math.min(threads, done.length - 1);
-  const result: Result = { pid: process.pid, threads, pages: done.length, t0, end: Date.now(), steady: (done.length - c) / ((done.at(-1)! - done[c - 1]!) / 1000) };
+  const steady = c > 0 ? (done.length - c) / ((done.at(-1)! - done[c - 1]!) / 1000) : null;
+  const result: Result = { pid: process.pid, threads, pages: done.length, t0, end: Date.now(), steady };
   process.send!(result);
   await pool.dispose();
   process.exit(0);
@@ -50,17 +52,8 @@ const threads = Number(flag('threads', '6'));
 const pages = Number(flag('pages', '240'));
 const ep = flag('ep', 'cuda');
 const fixtures = path.resolve(path.dirname(here), '../fixtures/pdf');
-const out = await PDFDocument.create();
-const embedded = [];
-for (const s of fs.readdirSync(fixtures).filter((f) => f.endsWith('-scan.pdf')).sort()) {
-  embedded.push(...(await out.embedPdf(await PDFDocument.load(fs.readFileSync(path.join(fixtures, s))), [0])));
-}
-for (let i = 0; i < pages; i++) {
-  const e = embedded[i % embedded.length]!;
-  out.addPage([e.width, e.height]).drawPage(e, { x: 0, y: 0, width: e.width, height: e.height });
-}
-const pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-mp-')), `bench-${pages}p.pdf`);
-fs.writeFileSync(pdf, await out.save());
+const scans = fs.readdirSync(fixtures).filter((f) => f.endsWith('-scan.pdf')).sort().map((f) => path.join(fixtures, f));
+const pdf = await writeScanPdf(scans, pages, path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lucid-mp-')), `bench-${pages}p.pdf`));
 
 const share = Math.floor(pages / procs);
 const tCreate = Date.now();
@@ -74,7 +67,7 @@ const results = await Promise.all(
     return r;
   }),
 );
-for (const r of results) console.log(`  pid ${r.pid}: ${r.pages} pages in ${((r.end - r.t0) / 1000).toFixed(1)} s, steady ${r.steady.toFixed(2)} pages/s`);
+for (const r of results) console.log(`  pid ${r.pid}: ${r.pages} pages in ${((r.end - r.t0) / 1000).toFixed(1)} s, steady ${r.steady?.toFixed(2) ?? '–'} pages/s`);
 const n = results.reduce((s, r) => s + r.pages, 0);
 const wallS = (Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.t0))) / 1000;
-console.log(`aggregate: ${n} pages, ${(n / wallS).toFixed(2)} pages/s overall, ${results.reduce((s, r) => s + r.steady, 0).toFixed(2)} steady (sum)`);
+console.log(`aggregate: ${n} pages, ${(n / wallS).toFixed(2)} pages/s overall, ${results.every((r) => r.steady !== null) ? results.reduce((s, r) => s + r.steady!, 0).toFixed(2) : '–'} steady (sum)`);

@@ -39,11 +39,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDFDocument } from 'pdf-lib';
 import { detectProviderAvailability, planProviders } from '../../engines/runtime/execution-providers.js';
 import { queryNvidiaGpus } from '../../engines/runtime/gpu-info.js';
 import type { ExecutionProviderName, Precision } from '../../engines/types.js';
 import type { ChildConfig } from './bench-child.js';
+import { writeScanPdf } from './bench-pdf.js';
 import { STAGE_KEYS, round } from './bench-stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -77,15 +77,18 @@ const mdFile = flag('md');
 const foldGraphs = !args.includes('--no-fold');
 const poolOnly = args.includes('--pool-only');
 const recRowsFlag = flag('rec-rows');
-const recPackFlag = flag('rec-pack');
-if (recPackFlag !== undefined && recPackFlag !== 'on' && recPackFlag !== 'off') throw new Error('--rec-pack takes on or off');
+/** A flag that takes one of two words, or is absent. */
+function choiceFlag<T extends string>(name: string, words: readonly [T, T]): T | undefined {
+  const v = flag(name);
+  if (v !== undefined && !(words as readonly string[]).includes(v)) throw new Error(`--${name} takes ${words.join(' or ')}`);
+  return v as T | undefined;
+}
+const recPackFlag = choiceFlag('rec-pack', ['on', 'off']);
 const threadStartsFlag = flag('thread-starts');
-const warmThreadsFlag = flag('warm-threads');
-const cudaWaitFlag = flag('cuda-wait');
+const warmThreadsFlag = choiceFlag('warm-threads', ['on', 'off']);
+const cudaWaitFlag = choiceFlag('cuda-wait', ['block', 'spin']);
 const recPagesFlag = flag('rec-pages');
-if (cudaWaitFlag !== undefined && cudaWaitFlag !== 'block' && cudaWaitFlag !== 'spin') throw new Error('--cuda-wait takes block or spin');
-if (warmThreadsFlag !== undefined && warmThreadsFlag !== 'on' && warmThreadsFlag !== 'off') throw new Error('--warm-threads takes on or off');
-const recRows = {
+const childOptions = {
   ...(threadStartsFlag === undefined ? {} : { threadStarts: Number(threadStartsFlag) }),
   ...(warmThreadsFlag === undefined ? {} : { warmThreads: warmThreadsFlag === 'on' }),
   ...(cudaWaitFlag === undefined ? {} : { cudaWait: cudaWaitFlag }),
@@ -121,21 +124,7 @@ function machine() {
 
 /** Builds an N-page PDF by drawing the scan fixtures' pages (embedded once, shared) on new A4 pages. */
 async function buildPdf(n: number): Promise<string> {
-  const out = await PDFDocument.create();
-  const scans = sources.filter((s) => s.endsWith('.pdf'));
-  const embedded = [];
-  for (const s of scans) {
-    const src = await PDFDocument.load(fs.readFileSync(s));
-    embedded.push(...(await out.embedPdf(src, [0])));
-  }
-  for (let i = 0; i < n; i++) {
-    const e = embedded[i % embedded.length]!;
-    const page = out.addPage([e.width, e.height]);
-    page.drawPage(e, { x: 0, y: 0, width: e.width, height: e.height });
-  }
-  const file = path.join(tmp, `bench-${n}p.pdf`);
-  fs.writeFileSync(file, await out.save());
-  return file;
+  return writeScanPdf(sources.filter((s) => s.endsWith('.pdf')), n, path.join(tmp, `bench-${n}p.pdf`));
 }
 
 
@@ -145,7 +134,7 @@ function runChild(cfg: Omit<ChildConfig, 'out' | 'spawnedAtMs' | 'cacheDir'>, la
   const childPath = path.join(here, `bench-child${path.extname(fileURLToPath(import.meta.url))}`);
   return new Promise((resolve) => {
     const env = uvThreads === undefined ? process.env : { ...process.env, UV_THREADPOOL_SIZE: uvThreads };
-    const child = spawn(process.execPath, [...process.execArgv, childPath, JSON.stringify({ ...full, ...recRows })], { stdio: ['ignore', 'inherit', 'pipe'], env });
+    const child = spawn(process.execPath, [...process.execArgv, childPath, JSON.stringify({ ...full, ...childOptions })], { stdio: ['ignore', 'inherit', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       // ORT's warnings are noisy; keep the tail for the report.
@@ -280,7 +269,7 @@ if (flag('render')) {
   console.log(markdown(r));
   process.exit(0);
 }
-const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, foldGraphs, ...recRows, uvThreads: uvThreads ?? 'default', configs: [] };
+const report: Record<string, any> = { startedAt: new Date().toISOString(), machine: machine(), pages, cpuPages, pdfPages, concurrency: concurrency ?? 'default', batchSizes, sweepLines, sweepRepeats, sources, foldGraphs, ...childOptions, uvThreads: uvThreads ?? 'default', configs: [] };
 const available = await detectProviderAvailability();
 report.availability = { ortBackends: available.ortBackends, epLibraries: available.epLibraries, cudnn: available.cudnn, vulkan: available.vulkan };
 const save = () => {
