@@ -120,7 +120,8 @@ export function findComponentsAbove(
   return componentsFromRuns(scratch, height, opts);
 }
 
-function find(parent: Int32Array, i: number): number {
+/** Root of run i's set (path halving). */
+export function findRoot(parent: Int32Array, i: number): number {
   while (parent[i] !== i) {
     parent[i] = parent[parent[i]!]!; // path halving
     i = parent[i]!;
@@ -128,12 +129,15 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
-function componentsFromRuns(s: RunScratch, height: number, opts: FindComponentsOptions): MaskComponent[] {
+/**
+ * Unions the runs of `s` (rows 0 … height − 1, rowStart filled) into 8-connected sets in s.parent: each run
+ * with the runs of the row above that touch it, diagonals included. The smaller run index stays root, so a
+ * root is its component's first run in raster order (and holds the component's first pixel).
+ */
+export function unionRuns(s: RunScratch, height: number): void {
   const n = s.count;
   const { x0, x1, rowStart, parent } = s;
   for (let i = 0; i < n; i++) parent[i] = i;
-
-  // 2. Union each run with the runs of the row above that touch it, diagonals included (8-connectivity).
   for (let y = 1; y < height; y++) {
     let i = rowStart[y - 1]!;
     const prevEnd = rowStart[y]!;
@@ -142,13 +146,19 @@ function componentsFromRuns(s: RunScratch, height: number, opts: FindComponentsO
       const cx0 = x0[j]!, cx1 = x1[j]!;
       while (i < prevEnd && x1[i]! + 1 < cx0) i++;
       for (let k = i; k < prevEnd && x0[k]! <= cx1 + 1; k++) {
-        const a = find(parent, k), b = find(parent, j);
-        // The smaller run index stays root, so a root is its component's first run in raster order.
+        const a = findRoot(parent, k), b = findRoot(parent, j);
         if (a < b) parent[b] = a;
         else if (b < a) parent[a] = b;
       }
     }
   }
+}
+
+function componentsFromRuns(s: RunScratch, height: number, opts: FindComponentsOptions): MaskComponent[] {
+  const n = s.count;
+  const { x0, x1, parent } = s;
+  // 2. Union each run with the runs of the row above that touch it, diagonals included (8-connectivity).
+  unionRuns(s, height);
 
   // 3. Number the components in raster order of their first run, counting runs per component.
   const compOf = new Int32Array(n);
@@ -156,7 +166,7 @@ function componentsFromRuns(s: RunScratch, height: number, opts: FindComponentsO
   const runsPerComp: number[] = [];
   let comps = 0;
   for (let i = 0; i < n; i++) {
-    const r = find(parent, i);
+    const r = findRoot(parent, i);
     let c = compIndexOfRoot[r]!;
     if (c < 0) {
       c = comps++;

@@ -3,7 +3,7 @@
 import type { LineCrop } from '../stages.js';
 import type { Quad, RgbImage } from '../types.js';
 import { distance } from './geometry.js';
-import { PaperSpanBuilder, isGrayRegion, markGray, scanGrayRegion, setPaperSpans } from './gray.js';
+import { PaperSpanBuilder, markGray, scanGrayRegion, setPaperSpans } from './gray.js';
 
 /** OpenCV INTER_BITS / INTER_TAB_SIZE: source coordinates are quantised to 1/32 px. */
 const INTER_BITS = 5;
@@ -149,38 +149,115 @@ export function warpPerspectiveCubic(src: RgbImage, inverse: Float64Array, warpW
   // The gray check reads the footprint's bounding box; on a steep line that box is much larger than the
   // crop, and checking it would cost more than the third of the work it can save.
   const fp = warpFootprint(src, inverse, warpW, warpH);
-  const gray = fp !== undefined && (fp.x1 - fp.x0) * (fp.y1 - fp.y0) <= 4 * outW * outH + 64 && isGrayRegion(src, fp.x0, fp.y0, fp.x1, fp.y1);
-  const spans = gray ? new PaperSpanBuilder(outH) : undefined;
-  warpInto(src, inverse, warpW, warpH, transposeCcw, out, gray, gray ? paperWindows(src, fp!) : undefined, spans);
-  if (gray) {
-    markGray(out);
-    setPaperSpans(out, spans!.finish());
+  const plane = fp !== undefined && (fp.x1 - fp.x0) * (fp.y1 - fp.y0) <= 4 * outW * outH + 64 ? grayFootprint(src, fp) : undefined;
+  if (plane === undefined) {
+    warpRgbInto(src, inverse, warpW, warpH, transposeCcw, out);
+    return { width: outW, height: outH, data: out };
   }
+  const spans = new PaperSpanBuilder(outH);
+  warpGrayInto(src, inverse, warpW, warpH, transposeCcw, out, plane, spans);
+  markGray(out);
+  setPaperSpans(out, spans.finish());
   return { width: outW, height: outH, data: out };
 }
 
 /**
- * Where a gray footprint is blank paper, in 4 × 4 blocks: `blank[r · groups + g]` is 1 when the pixels of rows
- * y0 + r … y0 + r + 3 and columns x0 + 4g … x0 + 4g + 3 are all 255. An output pixel whose 16 taps lie in two
- * such neighbouring blocks is 255 (the weights sum to 32768), so most of a line crop (78 % paper on the scans)
- * needs no multiplications.
+ * The R bytes of a gray footprint as one compact plane (rows `stride` bytes apart, a multiple of 4, the padding
+ * 0), and where it is blank paper. One pass over the page both checks the footprint gray and copies it out; the
+ * warp's taps then read 4 neighbouring bytes per row instead of every third byte of the page. An output pixel
+ * whose 16 taps are all 255 is 255 (the weights sum to 32768), so most of a line crop needs no multiplications:
+ * `down` answers that for one pixel with one 4-byte read, `blank` for a block of output pixels (paperRect).
  */
-interface PaperWindows {
-  blank: Uint8Array;
-  groups: number;
+interface GrayPlane {
+  data: Uint8Array;
+  stride: number;
+  /** Footprint origin and size (page pixels). */
   x0: number;
   y0: number;
+  width: number;
+  height: number;
+  /** Per 4 × 4 block: 1 when the pixels of rows r … r + 3, columns 4g … 4g + 3 are all 255 (at r · groups + g). */
+  blank: Uint8Array;
+  /** Byte r · stride + c: the AND of rows r … r + 3 of column c (255 when all four are paper). */
+  down: Uint8Array;
+  downView: DataView;
+  groups: number;
   /** Rows r with a full 4-row window (r + 3 inside the footprint). */
   windowRows: number;
-  /** Columns of the footprint. */
-  width: number;
 }
 
-/** Output pixels looked at together by the paper test of warpInto (a power of two). */
+/** Word reads below assume little-endian byte order (x86, ARM); elsewhere pixels are read byte by byte. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * Bytes of the GrayPlane of the warp in progress (plane, down, blank), grown on demand and reused: a page's
+ * footprints would otherwise allocate about twice their pixel count, crop after crop. Warps run to completion, so
+ * one buffer serves them all.
+ */
+let footprintBytes = new ArrayBuffer(0);
+
+/** The footprint's GrayPlane, or undefined as soon as a pixel is not gray (a colour page costs about one row). */
+function grayFootprint(src: RgbImage, fp: { x0: number; y0: number; x1: number; y1: number }): GrayPlane | undefined {
+  const width = fp.x1 - fp.x0, height = fp.y1 - fp.y0;
+  const stride = (width + 3) & ~3;
+  const groups = stride >> 2;
+  const windowRows = Math.max(0, height - 3);
+  // Plane, down and blank, each a multiple of 4 bytes long (so the word views below are aligned).
+  const planeLen = Math.max(4, stride * height), downLen = Math.max(4, windowRows * stride), blankLen = Math.max(4, (windowRows * groups + 3) & ~3);
+  if (footprintBytes.byteLength < planeLen + downLen + blankLen) footprintBytes = new ArrayBuffer(Math.ceil((planeLen + downLen + blankLen) * 1.5));
+  const plane = new Uint8Array(footprintBytes, 0, planeLen);
+  const s = src.data, rowBytes = src.width * 3;
+  // As image/gray.ts scanGrayRegion: four pixels are three aligned words [a a a b] [b b c c] [c d d d].
+  const lead = (4 - (s.byteOffset & 3)) & 3;
+  const words = LITTLE_ENDIAN && s.length >= lead + 12 ? new Uint32Array(s.buffer, s.byteOffset + lead, (s.length - lead) >> 2) : undefined;
+  for (let y = 0; y < height; y++) {
+    let p = (fp.y0 + y) * rowBytes + fp.x0 * 3;
+    const end = p + width * 3;
+    let q = y * stride;
+    if (words !== undefined) {
+      for (; p < end && ((p - lead) & 3) !== 0; p += 3) {
+        const v = s[p]!;
+        if (s[p + 1] !== v || s[p + 2] !== v) return undefined;
+        plane[q++] = v;
+      }
+      for (let k = (p - lead) >> 2; p + 12 <= end; p += 12, k += 3, q += 4) {
+        const w0 = words[k]!, w1 = words[k + 1]!, w2 = words[k + 2]!;
+        if (((w0 ^ (w0 >>> 8)) & 0xffff) !== 0 || (w0 >>> 24) !== (w1 & 0xff) || ((w1 ^ (w1 >>> 8)) & 0xff00ff) !== 0 ||
+          (w1 >>> 24) !== (w2 & 0xff) || ((w2 ^ (w2 >>> 8)) & 0xffff00) !== 0) return undefined;
+        plane[q] = w0 & 0xff;
+        plane[q + 1] = w0 >>> 24;
+        plane[q + 2] = (w1 >>> 16) & 0xff;
+        plane[q + 3] = (w2 >>> 8) & 0xff;
+      }
+    }
+    for (; p < end; p += 3) {
+      const v = s[p]!;
+      if (s[p + 1] !== v || s[p + 2] !== v) return undefined;
+      plane[q++] = v;
+    }
+    // The row's padding is 0 (the buffer is reused, so it is written).
+    for (const rowEnd = (y + 1) * stride; q < rowEnd; q++) plane[q] = 0;
+  }
+  // Blank blocks: a word of the plane is 4 columns of one row (the padding, 0, keeps a short last group out).
+  const down = new Uint8Array(footprintBytes, planeLen, downLen);
+  const blank = new Uint8Array(footprintBytes, planeLen + downLen, blankLen);
+  const w32 = new Uint32Array(plane.buffer, plane.byteOffset, plane.length >> 2);
+  const d32 = new Int32Array(down.buffer, down.byteOffset, down.length >> 2);
+  for (let r = 0, a = 0; r < windowRows; r++) {
+    for (let g = 0; g < groups; g++, a++) {
+      const and = w32[a]! & w32[a + groups]! & w32[a + 2 * groups]! & w32[a + 3 * groups]!;
+      d32[a] = and;
+      blank[a] = and === -1 ? 1 : 0;
+    }
+  }
+  return { data: plane, stride, x0: fp.x0, y0: fp.y0, width, height, blank, down, downView: new DataView(down.buffer, down.byteOffset, down.length), groups, windowRows };
+}
+
+/** Output pixels looked at together by the paper test of warpGrayInto (a power of two). */
 const PAPER_BLOCK_PX = 8;
 
 /** Whether the source rectangle [xa, xb] × [ya, yb] (inclusive, page pixels) is all blank paper. */
-function paperRect(paper: PaperWindows, xa: number, ya: number, xb: number, yb: number): boolean {
+function paperRect(paper: GrayPlane, xa: number, ya: number, xb: number, yb: number): boolean {
   const c0 = xa - paper.x0, c1 = xb - paper.x0, r0 = ya - paper.y0, r1 = yb - paper.y0;
   if (c0 < 0 || r0 < 0 || c1 >= paper.width || r1 - 3 >= paper.windowRows || r1 - r0 < 3) return false;
   const g0 = c0 >> 2, g1 = c1 >> 2;
@@ -193,45 +270,27 @@ function paperRect(paper: PaperWindows, xa: number, ya: number, xb: number, yb: 
   }
 }
 
-function paperWindows(src: RgbImage, fp: { x0: number; y0: number; x1: number; y1: number }): PaperWindows {
-  const width = fp.x1 - fp.x0, height = fp.y1 - fp.y0;
-  const groups = (width + 3) >> 2;
-  const windowRows = Math.max(0, height - 3);
-  const blank = new Uint8Array(Math.max(1, windowRows * groups));
-  if (windowRows === 0) return { blank, groups, x0: fp.x0, y0: fp.y0, windowRows, width };
-  // 1. Per row, per group of 4 columns: all white? (A gray pixel's R byte is its value; a short last group is not.)
-  const rowBlank = new Uint8Array(height * groups);
-  const s = src.data, rowBytes = src.width * 3;
-  const fullGroups = width >> 2;
-  for (let r = 0; r < height; r++) {
-    let p = (fp.y0 + r) * rowBytes + fp.x0 * 3;
-    const at = r * groups;
-    for (let g = 0; g < fullGroups; g++, p += 12) rowBlank[at + g] = (s[p]! & s[p + 3]! & s[p + 6]! & s[p + 9]!) === 255 ? 1 : 0;
-  }
-  // 2. Four rows at a time.
-  for (let r = 0; r < windowRows; r++) {
-    const a = r * groups;
-    for (let g = 0; g < groups; g++) blank[a + g] = rowBlank[a + g]! & rowBlank[a + groups + g]! & rowBlank[a + 2 * groups + g]! & rowBlank[a + 3 * groups + g]!;
-  }
-  return { blank, groups, x0: fp.x0, y0: fp.y0, windowRows, width };
-}
+/** Per-row source positions of warpGrayInto (1/32 px), grown on demand. */
+let rowX = new Int32Array(0);
+let rowY = new Int32Array(0);
 
 /**
- * The warp's pixel loop (see warpPerspectiveCubic), with cv2's arithmetic: source position X = round(X0 · 32 / W)
- * in 1/32 px, 16 integer weights out of 32768 from the 32×32 table, rounding shift, saturation. The source
- * coordinate of output pixel j in row i is (m0·x + m1·y) + m2 over (m6·x + m7·y) + m8 as cv2 evaluates it;
- * the product of the row's fixed coordinate is taken once per row (the same double, so the same result).
+ * The warp's pixel loop for a gray footprint (see warpPerspectiveCubic), with cv2's arithmetic: source position
+ * X = round(X0 · 32 / W) in 1/32 px, 16 integer weights out of 32768 from the 32×32 table, rounding shift,
+ * saturation. The source coordinate of output pixel j in row i is (m0·x + m1·y) + m2 over (m6·x + m7·y) + m8 as
+ * cv2 evaluates it; the product of the row's fixed coordinate is taken once per row (the same double, so the
+ * same result). A row's positions are computed first, in a loop of their own, and shared by the paper test and
+ * the taps. Records the crop's paper: every run of white output (see image/gray.ts).
  */
-function warpInto(
+function warpGrayInto(
   src: RgbImage,
   inverse: Float64Array,
   warpW: number,
   warpH: number,
   transposeCcw: boolean,
   out: Uint8Array,
-  gray: boolean,
-  paper: PaperWindows | undefined,
-  spans: PaperSpanBuilder | undefined,
+  plane: GrayPlane,
+  spans: PaperSpanBuilder,
 ): void {
   const tab = (cubicTable ??= buildCubicTable());
   const outW = transposeCcw ? warpH : warpW;
@@ -244,28 +303,50 @@ function warpInto(
   const fx = transposeCcw ? m0 : m1, fy = transposeCcw ? m3 : m4, fw = transposeCcw ? m6 : m7;
   const round = 1 << (REMAP_COEF_BITS - 1);
   const rowBytes = sw * 3;
+  const g = plane.data, ps = plane.stride, px0 = plane.x0, py0 = plane.y0, pw = plane.width, ph = plane.height;
+  const down = plane.downView;
+  if (rowX.length < outW) {
+    rowX = new Int32Array(outW);
+    rowY = new Int32Array(outW);
+  }
+  const X = rowX, Y = rowY;
   const xo = new Int32Array(4);
   const yo = new Int32Array(4);
   let o = 0;
   for (let i = 0; i < outH; i++) {
     const fixed = transposeCcw ? warpW - 1 - i : i;
     const cx = fx * fixed, cy = fy * fixed, cw = fw * fixed;
-    // The row's paper runs, from its white blocks (for the cls/rec resizes; see image/gray.ts).
-    spans?.beginRow(i);
+    // 1. Source positions in 1/32 px, rounded like cv2 (X = round(X0 · 32 / W)). Int32Array stores wrap a
+    //    huge value as the >> of the per-pixel formula did (ToInt32), so every use below sees the same integer.
+    if (vw === 0 && cw === 0) {
+      // An affine map (m6 = m7 = 0, so most boxes): W is m8 for every pixel (±0 terms add nothing), and its
+      // quotient is the same double each time.
+      let w = m8;
+      w = w ? INTER_TAB_SIZE / w : 0;
+      for (let j = 0; j < outW; j++) {
+        X[j] = Math.round((vx * j + cx + m2) * w);
+        Y[j] = Math.round((vy * j + cy + m5) * w);
+      }
+    } else {
+      for (let j = 0; j < outW; j++) {
+        let w = vw * j + cw + m8;
+        w = w ? INTER_TAB_SIZE / w : 0;
+        X[j] = Math.round((vx * j + cx + m2) * w);
+        Y[j] = Math.round((vy * j + cy + m5) * w);
+      }
+    }
+    spans.beginRow(i);
     let runStart = -1;
     for (let j = 0; j < outW; j++, o += 3) {
-      // 0. A block of PAPER_BLOCK_PX output pixels whose taps all lie on blank paper is white, found from its two
+      // 2. A block of PAPER_BLOCK_PX output pixels whose taps all lie on blank paper is white, found from its two
       //    end pixels: along an output row the source position moves monotonically (a projective map of a line
       //    segment, with w of one sign over the output as warpFootprint checked; then rounded), so every pixel's
       //    taps lie between theirs; one more pixel each side absorbs any rounding wobble of the doubles.
-      if (paper !== undefined && (j & (PAPER_BLOCK_PX - 1)) === 0 && j + PAPER_BLOCK_PX <= outW) {
+      if ((j & (PAPER_BLOCK_PX - 1)) === 0 && j + PAPER_BLOCK_PX <= outW) {
         const k = j + PAPER_BLOCK_PX - 1;
-        let wa = vw * j + cw + m8, wb = vw * k + cw + m8;
-        wa = wa ? INTER_TAB_SIZE / wa : 0;
-        wb = wb ? INTER_TAB_SIZE / wb : 0;
-        const xa = Math.round((vx * j + cx + m2) * wa) >> INTER_BITS, xb = Math.round((vx * k + cx + m2) * wb) >> INTER_BITS;
-        const ya = Math.round((vy * j + cy + m5) * wa) >> INTER_BITS, yb = Math.round((vy * k + cy + m5) * wb) >> INTER_BITS;
-        if (paperRect(paper, Math.min(xa, xb) - 2, Math.min(ya, yb) - 2, Math.max(xa, xb) + 3, Math.max(ya, yb) + 3)) {
+        const xa = X[j]! >> INTER_BITS, xb = X[k]! >> INTER_BITS;
+        const ya = Y[j]! >> INTER_BITS, yb = Y[k]! >> INTER_BITS;
+        if (paperRect(plane, Math.min(xa, xb) - 2, Math.min(ya, yb) - 2, Math.max(xa, xb) + 3, Math.max(ya, yb) + 3)) {
           out.fill(255, o, o + 3 * PAPER_BLOCK_PX);
           if (runStart < 0) runStart = j;
           j += PAPER_BLOCK_PX - 1;
@@ -273,10 +354,79 @@ function warpInto(
           continue;
         }
       }
-      if (runStart >= 0) {
-        spans!.add(runStart, j);
+      const fxq = X[j]!, fyq = Y[j]!;
+      const sx = fxq >> INTER_BITS, sy = fyq >> INTER_BITS;
+      const ax = fxq & (INTER_TAB_SIZE - 1), ay = fyq & (INTER_TAB_SIZE - 1);
+      let v: number;
+      const r0 = sy - 1 - py0, c0 = sx - 1 - px0;
+      if (ax === 0 && ay === 0 && sx >= 0 && sy >= 0 && sx < sw && sy < sh) {
+        // 3. Whole-pixel positions inside the image copy the pixel.
+        v = s[(sy * sw + sx) * 3]!;
+      } else if (r0 >= 0 && c0 >= 0 && r0 + 3 < ph && c0 + 3 < pw) {
+        // 4. All 16 taps inside the footprint (almost every pixel). On blank paper the result is white.
+        const q0 = r0 * ps + c0;
+        if (down.getInt32(q0, true) === -1) v = 255;
+        else {
+          const t = (ay * INTER_TAB_SIZE + ax) * 16;
+          const q1 = q0 + ps, q2 = q1 + ps, q3 = q2 + ps;
+          v = (g[q0]! * tab[t]! + g[q0 + 1]! * tab[t + 1]! + g[q0 + 2]! * tab[t + 2]! + g[q0 + 3]! * tab[t + 3]!
+            + g[q1]! * tab[t + 4]! + g[q1 + 1]! * tab[t + 5]! + g[q1 + 2]! * tab[t + 6]! + g[q1 + 3]! * tab[t + 7]!
+            + g[q2]! * tab[t + 8]! + g[q2 + 1]! * tab[t + 9]! + g[q2 + 2]! * tab[t + 10]! + g[q2 + 3]! * tab[t + 11]!
+            + g[q3]! * tab[t + 12]! + g[q3 + 1]! * tab[t + 13]! + g[q3 + 2]! * tab[t + 14]! + g[q3 + 3]! * tab[t + 15]! + round) >> REMAP_COEF_BITS;
+          v = v < 0 ? 0 : v > 255 ? 255 : v;
+        }
+      } else {
+        // 5. Elsewhere (taps outside the footprint, near the page border): taps clamped to the page
+        //    (BORDER_REPLICATE), R channel.
+        const t = (ay * INTER_TAB_SIZE + ax) * 16;
+        for (let k = 0; k < 4; k++) {
+          const xx = sx - 1 + k, yy = sy - 1 + k;
+          xo[k] = (xx < 0 ? 0 : xx >= sw ? sw - 1 : xx) * 3;
+          yo[k] = (yy < 0 ? 0 : yy >= sh ? sh - 1 : yy) * rowBytes;
+        }
+        let r = 0;
+        for (let k1 = 0; k1 < 4; k1++) {
+          const row = yo[k1]!;
+          for (let k2 = 0; k2 < 4; k2++) r += s[row + xo[k2]!]! * tab[t + k1 * 4 + k2]!;
+        }
+        r = (r + round) >> REMAP_COEF_BITS;
+        v = r < 0 ? 0 : r > 255 ? 255 : r;
+      }
+      out[o] = v;
+      out[o + 1] = v;
+      out[o + 2] = v;
+      if (v === 255) {
+        if (runStart < 0) runStart = j;
+      } else if (runStart >= 0) {
+        spans.add(runStart, j);
         runStart = -1;
       }
+    }
+    if (runStart >= 0) spans.add(runStart, outW);
+  }
+}
+
+/**
+ * The warp's pixel loop for a colour source (see warpPerspectiveCubic and warpGrayInto): all three channels.
+ */
+function warpRgbInto(src: RgbImage, inverse: Float64Array, warpW: number, warpH: number, transposeCcw: boolean, out: Uint8Array): void {
+  const tab = (cubicTable ??= buildCubicTable());
+  const outW = transposeCcw ? warpH : warpW;
+  const outH = transposeCcw ? warpW : warpH;
+  const sw = src.width, sh = src.height, s = src.data;
+  const m0 = inverse[0]!, m1 = inverse[1]!, m2 = inverse[2]!, m3 = inverse[3]!, m4 = inverse[4]!, m5 = inverse[5]!;
+  const m6 = inverse[6]!, m7 = inverse[7]!, m8 = inverse[8]!;
+  const vx = transposeCcw ? m1 : m0, vy = transposeCcw ? m4 : m3, vw = transposeCcw ? m7 : m6;
+  const fx = transposeCcw ? m0 : m1, fy = transposeCcw ? m3 : m4, fw = transposeCcw ? m6 : m7;
+  const round = 1 << (REMAP_COEF_BITS - 1);
+  const rowBytes = sw * 3;
+  const xo = new Int32Array(4);
+  const yo = new Int32Array(4);
+  let o = 0;
+  for (let i = 0; i < outH; i++) {
+    const fixed = transposeCcw ? warpW - 1 - i : i;
+    const cx = fx * fixed, cy = fy * fixed, cw = fw * fixed;
+    for (let j = 0; j < outW; j++, o += 3) {
       // 1. Source position in 1/32 px, rounded like cv2 (X = round(X0 · 32 / W)).
       let w = vw * j + cw + m8;
       w = w ? INTER_TAB_SIZE / w : 0;
@@ -294,44 +444,25 @@ function warpInto(
       }
       const t = (ay * INTER_TAB_SIZE + ax) * 16;
       if (sx >= 1 && sy >= 1 && sx + 2 < sw && sy + 2 < sh) {
-        // 3a. All 16 taps inside the image (almost every pixel). On blank paper the result is white.
-        if (paper !== undefined) {
-          const r = sy - 1 - paper.y0, c = sx - 1 - paper.x0;
-          if (r >= 0 && r < paper.windowRows && c >= 0 && c + 3 < paper.width) {
-            const at = r * paper.groups;
-            if ((paper.blank[at + (c >> 2)]! & paper.blank[at + ((c + 3) >> 2)]!) !== 0) {
-              out[o] = 255;
-              out[o + 1] = 255;
-              out[o + 2] = 255;
-              continue;
-            }
-          }
-        }
-        // Straight offsets, unrolled.
+        // 3a. All 16 taps inside the image (almost every pixel): straight offsets, unrolled.
         const p0 = ((sy - 1) * sw + (sx - 1)) * 3, p1 = p0 + rowBytes, p2 = p1 + rowBytes, p3 = p2 + rowBytes;
         const w00 = tab[t]!, w01 = tab[t + 1]!, w02 = tab[t + 2]!, w03 = tab[t + 3]!;
         const w10 = tab[t + 4]!, w11 = tab[t + 5]!, w12 = tab[t + 6]!, w13 = tab[t + 7]!;
         const w20 = tab[t + 8]!, w21 = tab[t + 9]!, w22 = tab[t + 10]!, w23 = tab[t + 11]!;
         const w30 = tab[t + 12]!, w31 = tab[t + 13]!, w32 = tab[t + 14]!, w33 = tab[t + 15]!;
-        let r = (s[p0]! * w00 + s[p0 + 3]! * w01 + s[p0 + 6]! * w02 + s[p0 + 9]! * w03
+        const r = (s[p0]! * w00 + s[p0 + 3]! * w01 + s[p0 + 6]! * w02 + s[p0 + 9]! * w03
           + s[p1]! * w10 + s[p1 + 3]! * w11 + s[p1 + 6]! * w12 + s[p1 + 9]! * w13
           + s[p2]! * w20 + s[p2 + 3]! * w21 + s[p2 + 6]! * w22 + s[p2 + 9]! * w23
           + s[p3]! * w30 + s[p3 + 3]! * w31 + s[p3 + 6]! * w32 + s[p3 + 9]! * w33 + round) >> REMAP_COEF_BITS;
-        r = r < 0 ? 0 : r > 255 ? 255 : r;
-        out[o] = r;
-        if (gray) {
-          out[o + 1] = r;
-          out[o + 2] = r;
-          continue;
-        }
-        let g = (s[p0 + 1]! * w00 + s[p0 + 4]! * w01 + s[p0 + 7]! * w02 + s[p0 + 10]! * w03
+        const g = (s[p0 + 1]! * w00 + s[p0 + 4]! * w01 + s[p0 + 7]! * w02 + s[p0 + 10]! * w03
           + s[p1 + 1]! * w10 + s[p1 + 4]! * w11 + s[p1 + 7]! * w12 + s[p1 + 10]! * w13
           + s[p2 + 1]! * w20 + s[p2 + 4]! * w21 + s[p2 + 7]! * w22 + s[p2 + 10]! * w23
           + s[p3 + 1]! * w30 + s[p3 + 4]! * w31 + s[p3 + 7]! * w32 + s[p3 + 10]! * w33 + round) >> REMAP_COEF_BITS;
-        let b = (s[p0 + 2]! * w00 + s[p0 + 5]! * w01 + s[p0 + 8]! * w02 + s[p0 + 11]! * w03
+        const b = (s[p0 + 2]! * w00 + s[p0 + 5]! * w01 + s[p0 + 8]! * w02 + s[p0 + 11]! * w03
           + s[p1 + 2]! * w10 + s[p1 + 5]! * w11 + s[p1 + 8]! * w12 + s[p1 + 11]! * w13
           + s[p2 + 2]! * w20 + s[p2 + 5]! * w21 + s[p2 + 8]! * w22 + s[p2 + 11]! * w23
           + s[p3 + 2]! * w30 + s[p3 + 5]! * w31 + s[p3 + 8]! * w32 + s[p3 + 11]! * w33 + round) >> REMAP_COEF_BITS;
+        out[o] = r < 0 ? 0 : r > 255 ? 255 : r;
         out[o + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
         out[o + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
         continue;
@@ -360,14 +491,13 @@ function warpInto(
       out[o + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
       out[o + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
     }
-    if (runStart >= 0) spans!.add(runStart, outW);
   }
 }
 
 /**
  * The warp of an axis-aligned rectangle with integer corners inside the page, at its own size: every output
- * pixel lands on a whole source pixel, so warpPerspectiveCubic copies pixels (its step 2), and here whole rows
- * are copied instead. Most boxes on upright pages are such rectangles. Undefined for any other quad.
+ * pixel lands on a whole source pixel, so warpPerspectiveCubic would copy pixel by pixel (its whole-pixel
+ * step), and here whole rows are copied instead. Most boxes on upright pages are such rectangles. Undefined for any other quad.
  */
 function copyAxisAlignedRect(page: RgbImage, quad: Quad, w: number, h: number, transposeCcw: boolean): RgbImage | undefined {
   const [[x0, y0], [x1, y1], [x2, y2], [x3, y3]] = quad;

@@ -1,7 +1,7 @@
 // Ink of a text-line crop: Otsu's threshold on the luma, ink being whichever class is the minority (dark text on
 // light paper, or light on dark). Shared by space recovery, chunked recognition and the glyph checks.
 import type { RgbImage } from '../types.js';
-import { paperSpans } from './gray.js';
+import { paperSpans, type PaperSpans } from './gray.js';
 
 /** Otsu's threshold of a 256-bin histogram of `total` values: the last value of the darker class. */
 export function otsuThreshold(hist: Uint32Array, total: number): number {
@@ -53,42 +53,104 @@ export function lumaHistogram(image: RgbImage): { gray: Uint8Array; hist: Uint32
   return { gray, hist };
 }
 
+export interface InkCounts {
+  column: Uint32Array;
+  row: Uint32Array;
+}
+
 /**
- * Ink pixels per column and per row of a crop. A crop marked gray (image/gray.ts) is its own luma
- * ((77 + 150 + 29)·v >> 8 = v): its R bytes are read in place, and its runs of blank paper (255) are counted
- * without visiting their pixels.
+ * What is known of a gray-marked crop's ink, kept with its buffer: such a buffer is never changed once marked
+ * (image/gray.ts), and the same crop is looked at by several passes (rec chunking, space recovery, the glyph
+ * checks), which then share one histogram and one count.
  */
-export function inkCounts(image: RgbImage): { column: Uint32Array; row: Uint32Array } {
+interface GrayInk {
+  isInk: Uint8Array;
+  counts?: InkCounts;
+}
+const grayInk = new WeakMap<Uint8Array, GrayInk>();
+
+/**
+ * Histogram of a gray crop's values from its R bytes (a gray pixel is its own luma: (77 + 150 + 29)·v >> 8 = v),
+ * its paper spans counted without visiting their pixels. Two interleaved histograms: neighbouring pixels often
+ * share a value, and one histogram would make each increment wait for the last.
+ */
+function grayHistogram(image: RgbImage, spans: PaperSpans): Uint32Array {
   const { width, height, data } = image;
-  const n = width * height;
-  const column = new Uint32Array(width);
-  const row = new Uint32Array(height);
-  if (n === 0) return { column, row };
-  const spans = paperSpans(image);
-  if (spans !== undefined) {
-    const hist = new Uint32Array(256);
-    for (let y = 0; y < height; y++) {
-      let x = 0;
-      for (let k = spans.rowStart[y]!; k <= spans.rowStart[y + 1]!; k++) {
-        const end = k < spans.rowStart[y + 1]! ? spans.pairs[2 * k]! : width;
-        for (let p = (y * width + x) * 3; x < end; x++, p += 3) hist[data[p]!]!++;
-        if (k < spans.rowStart[y + 1]!) {
-          hist[255]! += spans.pairs[2 * k + 1]! - x;
-          x = spans.pairs[2 * k + 1]!;
-        }
+  const h0 = new Uint32Array(256);
+  const h1 = new Uint32Array(256);
+  let paper = 0;
+  for (let y = 0; y < height; y++) {
+    let x = 0;
+    const kEnd = spans.rowStart[y + 1]!;
+    for (let k = spans.rowStart[y]!; k <= kEnd; k++) {
+      const end = k < kEnd ? spans.pairs[2 * k]! : width;
+      let p = (y * width + x) * 3;
+      for (; x + 1 < end; x += 2, p += 6) {
+        h0[data[p]!]!++;
+        h1[data[p + 3]!]!++;
+      }
+      if (x < end) {
+        h0[data[p]!]!++;
+        x++;
+      }
+      if (k < kEnd) {
+        paper += spans.pairs[2 * k + 1]! - x;
+        x = spans.pairs[2 * k + 1]!;
       }
     }
-    const isInk = inkLut(hist, n);
+  }
+  for (let v = 0; v < 256; v++) h0[v] = h0[v]! + h1[v]!;
+  h0[255] = h0[255]! + paper;
+  return h0;
+}
+
+/** The gray-marked crop's ink record (computed once per buffer); undefined for other images. */
+function grayInkOf(image: RgbImage): GrayInk | undefined {
+  const spans = paperSpans(image);
+  if (spans === undefined) return undefined;
+  let g = grayInk.get(image.data);
+  if (g === undefined) {
+    g = { isInk: inkLut(grayHistogram(image, spans), image.width * image.height) };
+    grayInk.set(image.data, g);
+  }
+  return g;
+}
+
+/**
+ * The ink LUT of a crop (inkLut of its luma histogram): 1 for the luma values that are ink. A gray-marked crop's is
+ * computed once and shared by every caller: read only.
+ */
+export function inkLutOf(image: RgbImage): Uint8Array {
+  return grayInkOf(image)?.isInk ?? inkLut(lumaHistogram(image).hist, image.width * image.height);
+}
+
+/**
+ * Ink pixels per column and per row of a crop. A crop marked gray (image/gray.ts) is its own luma
+ * ((77 + 150 + 29)·v >> 8 = v): its R bytes are read in place, its runs of blank paper (255) are counted
+ * without visiting their pixels, and its counts are computed once and shared by every caller: read only.
+ */
+export function inkCounts(image: RgbImage): InkCounts {
+  const { width, height, data } = image;
+  const n = width * height;
+  if (n === 0) return { column: new Uint32Array(width), row: new Uint32Array(height) };
+  const g = grayInkOf(image);
+  if (g !== undefined) {
+    if (g.counts !== undefined) return g.counts;
+    const spans = paperSpans(image)!;
+    const column = new Uint32Array(width);
+    const row = new Uint32Array(height);
+    const isInk = g.isInk;
     for (let y = 0; y < height; y++) {
       let x = 0, inRow = 0;
-      for (let k = spans.rowStart[y]!; k <= spans.rowStart[y + 1]!; k++) {
-        const end = k < spans.rowStart[y + 1]! ? spans.pairs[2 * k]! : width;
+      const kEnd = spans.rowStart[y + 1]!;
+      for (let k = spans.rowStart[y]!; k <= kEnd; k++) {
+        const end = k < kEnd ? spans.pairs[2 * k]! : width;
         for (let p = (y * width + x) * 3; x < end; x++, p += 3) {
           const ink = isInk[data[p]!]!;
           column[x]! += ink;
           inRow += ink;
         }
-        if (k < spans.rowStart[y + 1]!) {
+        if (k < kEnd) {
           const e = spans.pairs[2 * k + 1]!;
           if (isInk[255]) {
             inRow += e - x;
@@ -99,8 +161,11 @@ export function inkCounts(image: RgbImage): { column: Uint32Array; row: Uint32Ar
       }
       row[y] = inRow;
     }
-    return { column, row };
+    g.counts = { column, row };
+    return g.counts;
   }
+  const column = new Uint32Array(width);
+  const row = new Uint32Array(height);
   const { gray, hist } = lumaHistogram(image);
   const isInk = inkLut(hist, n);
   for (let y = 0; y < height; y++) {

@@ -56,28 +56,31 @@ function endExtensionPx(page: RgbImage, top: readonly number[], bottom: readonly
     const t = r / (rows + 1);
     return luma(top[0]! + (bottom[0]! - top[0]!) * t + dir[0] * offset, top[1]! + (bottom[1]! - top[1]!) * t + dir[1] * offset);
   };
-  /** Whether the column at `offset` px beyond the edge holds dark ink; undefined off the page. */
+  /**
+   * Whether the column at `offset` px beyond the edge holds dark ink; undefined when any of its rows is off the
+   * page. A sample's pixel moves monotonically down the column (a linear position, rounded), so the column is on
+   * the page when its first and last rows are, and the first dark pixel answers.
+   */
   const inked = (offset: number): boolean | undefined => {
-    let any = false;
-    for (let r = 1; r <= rows; r++) {
-      const v = at(offset, r);
-      if (v < 0) return undefined;
-      if (v < 128) any = true;
-    }
-    return any;
+    if (at(offset, 1) < 0 || at(offset, rows) < 0) return undefined;
+    for (let r = 1; r <= rows; r++) if (at(offset, r) < 128) return true;
+    return false;
   };
   // Dark paper (light text): the fixed threshold does not apply; leave the box. Paper is the majority of the
-  // box's end.
+  // box's end: the median sample (index length >> 1 of the sorted samples) is light, i.e. at most length >> 1 of
+  // them are dark (counted, not sorted).
   const inside = Math.round(INSIDE_H * h);
-  const samples: number[] = [];
+  let sampled = 0, dark = 0;
   for (let o = -inside; o <= 0; o++) {
     for (let r = 1; r <= rows; r++) {
       const v = at(o, r);
-      if (v >= 0) samples.push(v);
+      if (v >= 0) {
+        sampled++;
+        if (v < 128) dark++;
+      }
     }
   }
-  samples.sort((a, b) => a - b);
-  if (samples.length === 0 || samples[samples.length >> 1]! < 128) return 0;
+  if (sampled === 0 || dark > sampled >> 1) return 0;
   const maxReach = Math.round(MAX_REACH_H * h);
   const maxGap = Math.max(2, Math.round(MAX_GAP_H * h));
   const maxGlyph = Math.round(MAX_GLYPH_H * h);

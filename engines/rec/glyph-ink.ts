@@ -9,7 +9,9 @@
 // The ink is only read for lines holding such a character.
 import type { RecChar, RecResult } from '../stages.js';
 import type { RgbImage } from '../types.js';
-import { inkLut, lumaHistogram } from '../image/ink.js';
+import { inkLutOf } from '../image/ink.js';
+import { paperSpans } from '../image/gray.js';
+import { RunScratch, findRoot, unionRuns } from '../image/contours.js';
 
 /** Letters whose capital has the small letter's shape (in most Latin fonts), so only size tells them apart. */
 const CASE_TWINS = new Set('cosvwxzCOSVWXZ');
@@ -78,60 +80,87 @@ export interface InkBlobs {
   count: number;
 }
 
+/** Run buffers of inkBlobs, reused from line to line (inkBlobs runs to completion; nothing else uses them). */
+const blobRuns = new RunScratch();
+
 /**
  * Ink blobs of a text-line crop. Ink is whichever Otsu class of the luma is the minority (dark text on light
- * paper or light on dark).
+ * paper or light on dark). Found as runs of ink per row joined by union-find (image/contours.ts), numbered in
+ * raster order of their first pixel; a gray-marked crop's paper spans are skipped unread.
  */
 export function inkBlobs(image: RgbImage): InkBlobs {
-  const { width, height } = image;
+  const { width, height, data } = image;
   const n = width * height;
-  const { gray, hist } = lumaHistogram(image);
-  const isInk = inkLut(hist, n);
-  const label = new Int32Array(n).fill(-1);
-  const x0: number[] = [], x1: number[] = [], y0: number[] = [], y1: number[] = [], pixels: number[] = [];
-  const stack = new Int32Array(n);
-  for (let start = 0; start < n; start++) {
-    if (label[start] !== -1 || !isInk[gray[start]!]) continue;
-    const id = x0.length;
-    let minX = width, maxX = -1, minY = height, maxY = -1, count = 0;
-    let top = 0;
-    stack[top++] = start;
-    label[start] = id;
-    while (top > 0) {
-      const p = stack[--top]!;
-      const x = p % width;
-      const y = (p - x) / width;
-      count++;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= width) continue;
-          const q = yy * width + xx;
-          if (label[q] !== -1 || !isInk[gray[q]!]) continue;
-          label[q] = id;
-          stack[top++] = q;
+  const isInk = inkLutOf(image);
+  const spans = paperSpans(image);
+  const s = blobRuns;
+  s.reset(height);
+  // 1. Runs of ink, row by row (inclusive ends). A gray pixel's R byte is its luma.
+  for (let y = 0; y < height; y++) {
+    s.rowStart[y] = s.count;
+    let runStart = -1;
+    if (spans !== undefined) {
+      const paperIsInk = isInk[255] === 1;
+      let x = 0;
+      const kEnd = spans.rowStart[y + 1]!;
+      for (let k = spans.rowStart[y]!; k <= kEnd; k++) {
+        const end = k < kEnd ? spans.pairs[2 * k]! : width;
+        for (let p = (y * width + x) * 3; x < end; x++, p += 3) {
+          if (isInk[data[p]!] === 1) {
+            if (runStart < 0) runStart = x;
+          } else if (runStart >= 0) {
+            s.push(runStart, x - 1, y);
+            runStart = -1;
+          }
+        }
+        if (k < kEnd) {
+          if (paperIsInk) {
+            if (runStart < 0) runStart = x;
+          } else if (runStart >= 0) {
+            s.push(runStart, x - 1, y);
+            runStart = -1;
+          }
+          x = spans.pairs[2 * k + 1]!;
+        }
+      }
+    } else {
+      for (let x = 0, p = y * width * 3; x < width; x++, p += 3) {
+        if (isInk[(data[p]! * 77 + data[p + 1]! * 150 + data[p + 2]! * 29) >> 8] === 1) {
+          if (runStart < 0) runStart = x;
+        } else if (runStart >= 0) {
+          s.push(runStart, x - 1, y);
+          runStart = -1;
         }
       }
     }
-    x0.push(minX), x1.push(maxX), y0.push(minY), y1.push(maxY), pixels.push(count);
+    if (runStart >= 0) s.push(runStart, width - 1, y);
   }
-  return {
-    width,
-    height,
-    label,
-    x0: Int32Array.from(x0),
-    x1: Int32Array.from(x1),
-    y0: Int32Array.from(y0),
-    y1: Int32Array.from(y1),
-    pixels: Int32Array.from(pixels),
-    count: x0.length,
-  };
+  s.rowStart[height] = s.count;
+  // 2. Join touching runs (8-connected); a set's root is its first run, so numbering roots in run order numbers
+  //    the blobs in raster order of their first pixel.
+  unionRuns(s, height);
+  const runs = s.count;
+  const blobOfRun = new Int32Array(runs);
+  let count = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = findRoot(s.parent, i);
+    blobOfRun[i] = r === i ? count++ : blobOfRun[r]!;
+  }
+  // 3. Boxes, pixel counts and labels.
+  const x0 = new Int32Array(count).fill(width), x1 = new Int32Array(count).fill(-1);
+  const y0 = new Int32Array(count).fill(height), y1 = new Int32Array(count).fill(-1);
+  const pixels = new Int32Array(count);
+  const label = new Int32Array(n).fill(-1);
+  for (let i = 0; i < runs; i++) {
+    const b = blobOfRun[i]!, a = s.x0[i]!, e = s.x1[i]!, y = s.y[i]!;
+    if (a < x0[b]!) x0[b] = a;
+    if (e > x1[b]!) x1[b] = e;
+    if (y < y0[b]!) y0[b] = y;
+    y1[b] = y;
+    pixels[b]! += e - a + 1;
+    label.fill(b, y * width + a, y * width + e + 1);
+  }
+  return { width, height, label, x0, x1, y0, y1, pixels, count };
 }
 
 /**

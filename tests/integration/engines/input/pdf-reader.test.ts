@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, StandardFonts, degrees, rgb } from 'pdf-lib';
 import { OcrError } from '../../../../engines/errors.js';
 import { openPdf, pdfjsAssetDirs, type OpenedPdf } from '../../../../engines/input/pdf-reader.js';
 import type { Quad, RgbImage } from '../../../../engines/types.js';
@@ -167,6 +167,39 @@ describe('pdf-reader: documents', () => {
       for (let i = 0; i < 3; i++) assert.equal((await pdf.renderPage(i, 72)).image.width, 612);
     } finally {
       await pdf.close();
+    }
+  });
+
+  test('a page canvas reused by the next page of its size gives the pixels of a fresh one', async () => {
+    // Pages of two sizes, each with content that leaves transforms, clips and colours behind if not undone.
+    const doc = await PDFDocument.create({ updateMetadata: false });
+    const font = await doc.embedFont(StandardFonts.Helvetica);
+    for (const [i, size] of ([[300, 200], [300, 200], [200, 300], [300, 200]] as [number, number][]).entries()) {
+      const page = doc.addPage(size);
+      page.drawRectangle({ x: 10 + 20 * i, y: 10, width: 80, height: 40, color: rgb(0.2 * i, 0.5, 0.1), rotate: degrees(15 * i), opacity: 0.5 });
+      page.drawText(`Page ${i + 1}`, { x: 30, y: 120, size: 24, font, rotate: degrees(10 * i) });
+    }
+    const bytes = await doc.save();
+    const reused = await openPdf(bytes, 'reuse.pdf', { scanImageFastPath: false });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const fresh = await openPdf(bytes, 'fresh.pdf', { scanImageFastPath: false });
+        try {
+          const a = (await reused.renderPage(i, 96)).image;
+          const b = (await fresh.renderPage(i, 96)).image;
+          assert.deepEqual([a.width, a.height], [b.width, b.height]);
+          assert.ok(Buffer.from(a.data).equals(Buffer.from(b.data)), `page ${i + 1}: same pixels as a fresh canvas`);
+        } finally {
+          await fresh.close();
+        }
+      }
+      // The same page again on the same canvas: identical.
+      const first = (await reused.renderPage(0, 96)).image;
+      const again = (await reused.renderPage(0, 96)).image;
+      assert.ok(Buffer.from(first.data).equals(Buffer.from(again.data)));
+      assert.notEqual(first.data.buffer, again.data.buffer, 'every page gets its own pixel buffer');
+    } finally {
+      await reused.close();
     }
   });
 

@@ -339,6 +339,29 @@ describe('pdf scan fast path: geometry', () => {
     await expectFastPath(bytes, 72, MAX_MEAN_DIFF);
   });
 
+  test('placed 1:1 with paper on two sides and the image cut on the others: pdf.js’s pixels exactly (grey, RGB, 1-bit)', async () => {
+    // At 100 dpi the 600 × 800 image is page-sized; moved 10 px right and 20 px down (whole pixels), its right
+    // and bottom edges fall off the page. pdf.js copies the pixels there, so any difference is a placement bug.
+    const cm = [PAGE[0], 0, 0, PAGE[1], 7.2, -14.4];
+    const gray = await scanPixels(IMG_W, IMG_H, 1);
+    const rgb = await scanPixels(IMG_W, IMG_H, 3);
+    const rowBytes = Math.ceil(IMG_W / 8);
+    const bits = new Uint8Array(rowBytes * IMG_H);
+    for (let y = 0; y < IMG_H; y++) for (let x = 0; x < IMG_W; x++) if (gray[y * IMG_W + x]! >= 128) bits[y * rowBytes + (x >> 3)]! |= 0x80 >> (x & 7);
+    const images: [string, (doc: PDFDocument) => PDFRef][] = [
+      ['grey', (doc) => flatGray(doc, IMG_W, IMG_H, gray)],
+      ['RGB', (doc) => doc.context.register(doc.context.flateStream(rgb, { Type: 'XObject', Subtype: 'Image', Width: IMG_W, Height: IMG_H, ColorSpace: 'DeviceRGB', BitsPerComponent: 8 }))],
+      ['1-bit', (doc) => doc.context.register(doc.context.flateStream(bits, { Type: 'XObject', Subtype: 'Image', Width: IMG_W, Height: IMG_H, ColorSpace: 'DeviceGray', BitsPerComponent: 1 }))],
+    ];
+    for (const [label, image] of images) {
+      const bytes = await singleImagePdf(async (doc) => image(doc), (_doc, page, ref) => drawXObject(page, ref, cm));
+      const { fast, mean } = await renderBoth(bytes, 100);
+      assert.equal(fast.renderPath, 'image', `${label}: ${fast.renderPathReason}`);
+      assert.deepEqual(Array.from(fast.image.data.subarray(0, 3)), [255, 255, 255], `${label}: top-left corner is paper`);
+      assert.equal(mean, 0, `${label}: mean |Δ| from pdf.js`);
+    }
+  });
+
   test('a page-sized clip rectangle and a Form XObject (pdf-lib embedPdf) are followed', async () => {
     const px = await scanPixels(IMG_W, IMG_H, 1);
     const inner = await singleImagePdf(

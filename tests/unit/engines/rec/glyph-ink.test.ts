@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixGlyphsByInk, inkBlobs, quoteShape } from '../../../../engines/rec/glyph-ink.js';
 import type { RecChar, RecResult } from '../../../../engines/stages.js';
-import type { RgbImage } from '../../../../engines/types.js';
+import type { Quad, RgbImage } from '../../../../engines/types.js';
 import { renderLine } from '../../../integration/engines/rec/render-line.js';
 
 const DOUBLE_MARKS = new Set(['"', '\u201c', '\u201d']);
@@ -71,6 +71,41 @@ describe('inkBlobs', () => {
     assert.equal(again.count, 2);
     assert.deepEqual([...again.x0].sort(), [...blobs.x0].sort());
     assert.deepEqual([...again.y0].sort(), [...blobs.y0].sort());
+  });
+});
+
+describe('inkBlobs on gray crops', () => {
+  test('a gray crop read through its paper spans gives the blobs of the same pixels read one by one', async () => {
+    const { cropQuad } = await import('../../../../engines/image/crop.js');
+    const { markGray, paperSpans } = await import('../../../../engines/image/gray.js');
+    const { inkCounts } = await import('../../../../engines/image/ink.js');
+    const line = await renderLine('Quote \u2018it\u2019, (l) and "so" on.', { font: 'DejaVu Serif', sizePx: 36 });
+    // A gray page holding the line; a slanted box (the warp's path) and an upright one (the row copy's).
+    const page: RgbImage = { width: line.width + 80, height: line.height + 60, data: new Uint8Array((line.width + 80) * (line.height + 60) * 3).fill(255) };
+    for (let y = 0; y < line.height; y++) {
+      for (let x = 0; x < line.width; x++) {
+        const s = (y * line.width + x) * 3;
+        const v = (line.data[s]! * 77 + line.data[s + 1]! * 150 + line.data[s + 2]! * 29) >> 8;
+        page.data.fill(v, ((y + 30) * page.width + x + 40) * 3, ((y + 30) * page.width + x + 40) * 3 + 3);
+      }
+    }
+    const w = page.width, h = page.height;
+    for (const quad of [[[20, 14], [w - 20, 18], [w - 20.5, h - 12], [19.5, h - 16]], [[20, 10], [w - 20, 10], [w - 20, h - 10], [20, h - 10]]] as Quad[]) {
+      const crop = cropQuad(page, quad).image;
+      assert.ok(paperSpans(crop) !== undefined, 'the crop records its paper');
+      const plain: RgbImage = { ...crop, data: new Uint8Array(crop.data) };
+      assert.deepEqual(inkBlobs(crop), inkBlobs(plain));
+      assert.deepEqual({ ...inkCounts(crop) }, { ...inkCounts(plain) });
+      // Light text on dark paper: the spans (of value 255) are then the ink.
+      const inverted: RgbImage = { ...crop, data: crop.data.map((v) => 255 - v) };
+      const invertedPlain: RgbImage = { ...inverted, data: new Uint8Array(inverted.data) };
+      markGray(inverted.data);
+      assert.ok(paperSpans(inverted)!.pairs.length > 0);
+      const blobs = inkBlobs(inverted);
+      assert.deepEqual(blobs, inkBlobs(invertedPlain));
+      assert.ok(blobs.count >= 10, `${blobs.count} blobs`);
+      assert.deepEqual({ ...inkCounts(inverted) }, { ...inkCounts(invertedPlain) });
+    }
   });
 });
 
