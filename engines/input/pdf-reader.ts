@@ -114,8 +114,9 @@ export async function openPdf(bytes: Uint8Array, name: string, limits: PdfLimits
   let doc: PDFDocumentProxy;
   try {
     const task = pdfjs.getDocument({
-      // pdfjs may transfer (detach) the buffer it is given; ours stays usable for hashing and retries.
-      data: bytes.slice(),
+      // pdfjs may transfer (detach) the buffer it is given; ours stays usable for hashing and retries. A plain
+      // Uint8Array copy: pdfjs refuses a Node Buffer, and Buffer's slice() is a view, not a copy.
+      data: new Uint8Array(bytes),
       ...pdfjsAssetDirs(),
       isEvalSupported: false,
       useSystemFonts: false,

@@ -110,6 +110,19 @@ describe('pdf-reader: rendering', () => {
     }
   });
 
+  test('a Node Buffer opens like a Uint8Array and stays the caller\'s (pdf.js refuses Buffers and may detach what it gets)', async () => {
+    const file = readFileSync(path.join(PDF_DIR, 'gnuplot-p22-scan.pdf'));
+    const before = Buffer.from(file);
+    const pdf = await openPdf(file, 'buffer.pdf');
+    try {
+      assert.equal(pdf.pageCount, 1);
+      assert.deepEqual([(await pdf.renderPage(0, 50)).image.width], [425]);
+    } finally {
+      await pdf.close();
+    }
+    assert.ok(file.equals(before), 'the caller\'s bytes are untouched');
+  });
+
   test('maxPixels lowers the resolution, with a warning', async () => {
     const pdf = await openPdf(load(PDF_DIR, 'gnuplot-p22-prose.pdf'), 'p.pdf', { maxPixels: 1_000_000 });
     try {
