@@ -3,7 +3,7 @@
 import type { LineCrop } from '../stages.js';
 import type { Quad, RgbImage } from '../types.js';
 import { distance } from './geometry.js';
-import { PaperSpanBuilder, markGray, scanGrayRegion, setPaperSpans } from './gray.js';
+import { PaperSpanBuilder, grayWords, markGray, rgbWords, scanGrayRegion, setPaperSpans } from './gray.js';
 
 /** OpenCV INTER_BITS / INTER_TAB_SIZE: source coordinates are quantised to 1/32 px. */
 const INTER_BITS = 5;
@@ -186,9 +186,6 @@ interface GrayPlane {
   windowRows: number;
 }
 
-/** Word reads below assume little-endian byte order (x86, ARM); elsewhere pixels are read byte by byte. */
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
 /**
  * Bytes of the GrayPlane of the warp in progress (plane, down, blank), grown on demand and reused: a page's
  * footprints would otherwise allocate about twice their pixel count, crop after crop. Warps run to completion, so
@@ -208,8 +205,7 @@ function grayFootprint(src: RgbImage, fp: { x0: number; y0: number; x1: number; 
   const plane = new Uint8Array(footprintBytes, 0, planeLen);
   const s = src.data, rowBytes = src.width * 3;
   // As image/gray.ts scanGrayRegion: four pixels are three aligned words [a a a b] [b b c c] [c d d d].
-  const lead = (4 - (s.byteOffset & 3)) & 3;
-  const words = LITTLE_ENDIAN && s.length >= lead + 12 ? new Uint32Array(s.buffer, s.byteOffset + lead, (s.length - lead) >> 2) : undefined;
+  const { lead, words } = rgbWords(s);
   for (let y = 0; y < height; y++) {
     let p = (fp.y0 + y) * rowBytes + fp.x0 * 3;
     const end = p + width * 3;
@@ -222,8 +218,7 @@ function grayFootprint(src: RgbImage, fp: { x0: number; y0: number; x1: number; 
       }
       for (let k = (p - lead) >> 2; p + 12 <= end; p += 12, k += 3, q += 4) {
         const w0 = words[k]!, w1 = words[k + 1]!, w2 = words[k + 2]!;
-        if (((w0 ^ (w0 >>> 8)) & 0xffff) !== 0 || (w0 >>> 24) !== (w1 & 0xff) || ((w1 ^ (w1 >>> 8)) & 0xff00ff) !== 0 ||
-          (w1 >>> 24) !== (w2 & 0xff) || ((w2 ^ (w2 >>> 8)) & 0xffff00) !== 0) return undefined;
+        if (!grayWords(w0, w1, w2)) return undefined;
         plane[q] = w0 & 0xff;
         plane[q + 1] = w0 >>> 24;
         plane[q + 2] = (w1 >>> 16) & 0xff;

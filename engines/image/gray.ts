@@ -23,6 +23,22 @@ export function isMarkedGray(image: RgbImage): boolean {
 /** Word reads below assume little-endian byte order (x86, ARM); elsewhere pixels are compared byte by byte. */
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
+/**
+ * Packed RGB bytes `s` read as aligned 32-bit words: `words[k]` holds s[lead + 4k … lead + 4k + 3]. No words
+ * (undefined) on big-endian machines or for fewer than 12 bytes; callers then read bytes.
+ */
+export function rgbWords(s: Uint8Array): { lead: number; words: Uint32Array | undefined } {
+  const lead = (4 - (s.byteOffset & 3)) & 3;
+  const words = LITTLE_ENDIAN && s.length >= lead + 12 ? new Uint32Array(s.buffer, s.byteOffset + lead, (s.length - lead) >> 2) : undefined;
+  return { lead, words };
+}
+
+/** Whether four RGB pixels read as the three words [a a a b] [b b c c] [c d d d] (see rgbWords) are all gray. */
+export function grayWords(w0: number, w1: number, w2: number): boolean {
+  return ((w0 ^ (w0 >>> 8)) & 0xffff) === 0 && w0 >>> 24 === (w1 & 0xff) && ((w1 ^ (w1 >>> 8)) & 0xff00ff) === 0 &&
+    w1 >>> 24 === (w2 & 0xff) && ((w2 ^ (w2 >>> 8)) & 0xffff00) === 0;
+}
+
 /** Runs of blank paper shorter than this are not recorded (not worth a native fill). */
 export const MIN_PAPER_SPAN_PX = 8;
 
@@ -92,11 +108,6 @@ export function paperSpans(image: RgbImage): PaperSpans | undefined {
   return spans;
 }
 
-/** Whether every pixel of [x0, x1) × [y0, y1) (clamped to the image) is gray; see scanGrayRegion. */
-export function isGrayRegion(image: RgbImage, x0: number, y0: number, x1: number, y1: number): boolean {
-  return scanGrayRegion(image, x0, y0, x1, y1, undefined);
-}
-
 /**
  * Whether every pixel of the rectangle [x0, x1) × [y0, y1) (clamped to the image) is gray, stopping at the first
  * coloured pixel (a colour image costs little more than one row). With `paper`, also records the region's rows
@@ -110,9 +121,7 @@ export function scanGrayRegion(image: RgbImage, x0: number, y0: number, x1: numb
   const ya = Math.max(0, Math.floor(y0)), yb = Math.min(image.height, Math.ceil(y1));
   const s = image.data;
   const rowBytes = image.width * 3;
-  // `lead` = index in s of its first 4-byte-aligned byte; words[k] holds s[lead + 4k … lead + 4k + 3].
-  const lead = (4 - (s.byteOffset & 3)) & 3;
-  const words = LITTLE_ENDIAN && s.length >= lead + 12 ? new Uint32Array(s.buffer, s.byteOffset + lead, (s.length - lead) >> 2) : undefined;
+  const { lead, words } = rgbWords(s);
   for (let y = ya; y < yb; y++) {
     paper?.beginRow(y - ya);
     let p = y * rowBytes + xa * 3;
@@ -127,8 +136,7 @@ export function scanGrayRegion(image: RgbImage, x0: number, y0: number, x1: numb
       }
       for (let k = (p - lead) >> 2; p + 12 <= end; p += 12, k += 3) {
         const w0 = words[k]!, w1 = words[k + 1]!, w2 = words[k + 2]!;
-        if (((w0 ^ (w0 >>> 8)) & 0xffff) !== 0 || (w0 >>> 24) !== (w1 & 0xff) || ((w1 ^ (w1 >>> 8)) & 0xff00ff) !== 0 ||
-          (w1 >>> 24) !== (w2 & 0xff) || ((w2 ^ (w2 >>> 8)) & 0xffff00) !== 0) return false;
+        if (!grayWords(w0, w1, w2)) return false;
         if (paper !== undefined) {
           // (& gives a signed int32: all ones is −1.)
           if ((w0 & w1 & w2) === -1) {

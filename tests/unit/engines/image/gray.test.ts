@@ -1,8 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MIN_PAPER_SPAN_PX, isGrayRegion, isMarkedGray, markGray, paperSpans } from '../../../../engines/image/gray.js';
+import { MIN_PAPER_SPAN_PX, isMarkedGray, markGray, paperSpans, scanGrayRegion } from '../../../../engines/image/gray.js';
 import type { RgbImage } from '../../../../engines/types.js';
 import { mulberry32 as rng } from '../../../fixtures/seeded-random.js';
+
+/** scanGrayRegion's answer alone (no paper spans recorded). */
+const isGrayRegion = (img: RgbImage, x0: number, y0: number, x1: number, y1: number) => scanGrayRegion(img, x0, y0, x1, y1, undefined);
 
 /**
  * A gray page of paper (255) with dark blobs, its pixels starting `byteOffset` bytes into their buffer (so every
@@ -27,7 +30,7 @@ function naiveGray(img: RgbImage, x0: number, y0: number, x1: number, y1: number
   return true;
 }
 
-describe('isGrayRegion', () => {
+describe('scanGrayRegion (gray check)', () => {
   test('agrees with a pixel-by-pixel check at every byte alignment, with and without one coloured pixel', () => {
     const random = rng(1);
     for (let trial = 0; trial < 400; trial++) {
