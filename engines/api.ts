@@ -90,8 +90,9 @@ export interface OcrPipelineOptions {
   /** Blank columns between packed lines (TextRecognizerOptions.packGapPx); default DEFAULT_REC_PACK_GAP_PX. */
   recPackGapPx?: number;
   /**
-   * recognizeFile (one pipeline, and each page thread of a pool): recognise the lines of this many consecutive
-   * pages in one pass, so recognition runs (and packed rows) fill up across page ends. Each page is still
+   * recognizeFile (one pipeline, and each page thread of a pool): recognise the lines of this many pages in one
+   * pass (consecutive pages in one pipeline; in a pool, the pages a thread holds, which are dealt out across
+   * threads), so recognition runs (and packed rows) fill up across page ends. Each page is still
    * detected, classified and laid out on its own and handed over in order; a page waits for the others of its
    * group. Default 1 (each page on its own): on an H100 host one CUDA pipeline read 2.68 pages/s with 2 against
    * 2.56, and 12 page threads 17.19 against 17.97 (the GPU was ~58% busy: fuller runs had little to win).

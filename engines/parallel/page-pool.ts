@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import type { DocumentInput, OcrPipeline, OcrPipelineOptions, RecognizeOptions } from '../api.js';
 import { OcrError, deserializeError, serializeError, toOcrError } from '../errors.js';
 import { openDocument } from '../input/open-document.js';
+import { loadPdfjs } from '../input/pdf-reader.js';
 import {
   RESULT_SCHEMA_ID,
   RESULT_SCHEMA_VERSION,
@@ -250,6 +251,10 @@ class PooledPipeline implements PooledOcrPipeline {
       // sessions at the same moment twice aborted the whole process ("terminate called after throwing an
       // instance of 'Napi::Error'", onnxruntime-node 1.29.0), while runs across threads never did.
       await pool.#startSlot(0);
+      // recognizeFile opens each document here too (page count, whole-file errors) before any page goes out,
+      // so pdf.js loads now, beside the other threads' starts, not inside the first PDF's time to its first
+      // page (1.5 s of import on the 2-core box). A failure is the first PDF's to report.
+      void loadPdfjs().catch(() => undefined);
       pool.#allStarted = pool.#startRest(n, Math.max(1, Math.floor(threadStartsForTest ?? 1)));
     } catch (e) {
       await pool.dispose();
@@ -431,7 +436,9 @@ class PooledPipeline implements PooledOcrPipeline {
   #settle(job: FileJob, pos: number, r: { page: Page } | { failure: PageFailure }): void {
     if (job.done) return;
     job.results.set(pos, r);
-    for (let next = job.results.get(job.nextEmit); next; next = job.results.get(job.nextEmit)) {
+    // A callback may cancel the document (its signal's abort finishes the job): nothing is handed over after that,
+    // even pages already done by other threads.
+    for (let next = job.results.get(job.nextEmit); next && !job.done; next = job.results.get(job.nextEmit)) {
       job.results.delete(job.nextEmit);
       job.nextEmit++;
       if ('page' in next) {
@@ -469,40 +476,52 @@ class PooledPipeline implements PooledOcrPipeline {
     if (slot.ready) slot.worker.postMessage(m);
   }
 
-  /** Keeps every ready thread busy with PAGES_PER_THREAD pages per page it OCRs at once, never more than a window ahead of the caller. */
+  /**
+   * Keeps every ready thread busy with PAGES_PER_THREAD pages per page it OCRs at once, never more than a window
+   * ahead of the caller. Threads are filled breadth-first: with N idle threads, pages 1…N go one to each thread
+   * and N+1…2N follow as their prefetch. Depth-first (two consecutive pages per thread) put the first N pages on
+   * N/2 threads, so handing them over in order waited for each of those threads' second page.
+   */
   #dispatch(): void {
     // recBatchPages as validated by the threads' pipelines (1 to MAX_REC_BATCH_PAGES); not imported from
     // pipeline.ts, which would load ONNX Runtime wherever the pool module is.
     const perThread = PAGES_PER_THREAD * (this.#data.options.recBatchPages ?? 1);
-    for (const slot of this.#slots) {
-      if (!slot?.ready) continue;
-      while (slot.assigned.length < perThread) {
-        const img = this.#images.shift();
-        if (img) {
-          const seq = ++this.#seq;
-          slot.assigned.push({ seq, kind: 'image', image: img.image, index: img.index, resolve: img.resolve, reject: img.reject });
-          slot.worker.ref();
-          slot.worker.postMessage({ type: 'image', seq, image: img.image, index: img.index } satisfies ToWorker);
-          continue;
-        }
-        // Results wait for earlier pages to be handed over in order: bound how far ahead the threads run.
-        const window = Math.max(8, 2 * perThread * this.#slots.length);
-        const job = this.#jobs.find((j) => j.pending.length && j.pending[0]! < j.nextEmit + window);
-        if (!job) break;
-        const pos = job.pending.shift()!;
-        const seq = ++this.#seq;
-        if (!slot.opened.has(job.docId)) {
-          slot.opened.add(job.docId);
-          slot.worker.postMessage({ type: 'open', docId: job.docId, input: job.input, ...(job.opts.dpi === undefined ? {} : { dpi: job.opts.dpi }), ...(job.opts.pdfMode === undefined ? {} : { pdfMode: job.opts.pdfMode }) } satisfies ToWorker);
-        }
-        slot.assigned.push({ seq, kind: 'page', job, pos });
-        slot.worker.ref();
-        const pageIndex = job.wanted[pos]!;
-        const exitForTest = pageIndex === this.#exitOnPage;
-        if (exitForTest) this.#exitOnPage = undefined;
-        slot.worker.postMessage({ type: 'page', seq, docId: job.docId, pageIndex, ...(exitForTest ? { exitForTest } : {}) } satisfies ToWorker);
+    for (let depth = 1; depth <= perThread; depth++) {
+      for (const slot of this.#slots) {
+        if (!slot?.ready || slot.assigned.length >= depth) continue;
+        if (!this.#sendOne(slot)) return;
       }
     }
+  }
+
+  /** Sends `slot` the next image or page, if any may go now; false when none may. */
+  #sendOne(slot: Slot): boolean {
+    const img = this.#images.shift();
+    if (img) {
+      const seq = ++this.#seq;
+      slot.assigned.push({ seq, kind: 'image', image: img.image, index: img.index, resolve: img.resolve, reject: img.reject });
+      slot.worker.ref();
+      slot.worker.postMessage({ type: 'image', seq, image: img.image, index: img.index } satisfies ToWorker);
+      return true;
+    }
+    // Results wait for earlier pages to be handed over in order: bound how far ahead the threads run.
+    const perThread = PAGES_PER_THREAD * (this.#data.options.recBatchPages ?? 1);
+    const window = Math.max(8, 2 * perThread * this.#slots.length);
+    const job = this.#jobs.find((j) => j.pending.length && j.pending[0]! < j.nextEmit + window);
+    if (!job) return false;
+    const pos = job.pending.shift()!;
+    const seq = ++this.#seq;
+    if (!slot.opened.has(job.docId)) {
+      slot.opened.add(job.docId);
+      slot.worker.postMessage({ type: 'open', docId: job.docId, input: job.input, ...(job.opts.dpi === undefined ? {} : { dpi: job.opts.dpi }), ...(job.opts.pdfMode === undefined ? {} : { pdfMode: job.opts.pdfMode }) } satisfies ToWorker);
+    }
+    slot.assigned.push({ seq, kind: 'page', job, pos });
+    slot.worker.ref();
+    const pageIndex = job.wanted[pos]!;
+    const exitForTest = pageIndex === this.#exitOnPage;
+    if (exitForTest) this.#exitOnPage = undefined;
+    slot.worker.postMessage({ type: 'page', seq, docId: job.docId, pageIndex, ...(exitForTest ? { exitForTest } : {}) } satisfies ToWorker);
+    return true;
   }
 
   /** The first thread's engine info, with `threads` as of now (a copy: later starts do not change it). */

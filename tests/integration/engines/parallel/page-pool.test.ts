@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { PDFDocument } from 'pdf-lib';
 import { toJson } from '../../../../engines/export/to-json.js';
 import {
@@ -123,6 +124,28 @@ describe('page pool, 3 threads requested, the third cannot start', () => {
     // The document says which threads made it (all had started: the case above waited), and its JSON export stays valid.
     assert.deepEqual(doc.engine.threads, { requested: 3, started: 2, failed: pool.info().threads!.failed });
     assert.deepEqual(validate(schema, JSON.parse(toJson(doc))), []);
+  });
+
+  test('idle threads get pages breadth-first: the first pages one to each thread, the next as their prefetch', async () => {
+    // Which thread each page went to, as sent (the pool's only way to hand out work is postMessage).
+    const sentTo = new Map<number, number>();
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, m: unknown, ...rest: unknown[]) {
+      const msg = m as { type?: string; pageIndex?: number };
+      if (msg?.type === 'page') sentTo.set(msg.pageIndex!, this.threadId);
+      return (post as (...a: unknown[]) => void).call(this, m, ...rest);
+    };
+    try {
+      const doc = await pool.recognizeFile(pdf, { dpi: DPI });
+      assert.deepEqual(doc.pages.map((p) => p.text), texts);
+    } finally {
+      Worker.prototype.postMessage = post;
+    }
+    // Two threads run: pages 0 and 1 go to different threads (handed over in order, page 1 must not wait for
+    // the thread of page 0 to finish it first), page 2 follows page 0 as that thread's prefetch.
+    assert.equal(sentTo.size, 3);
+    assert.notEqual(sentTo.get(0), sentTo.get(1));
+    assert.equal(sentTo.get(2), sentTo.get(0));
   });
 
   test('pages in the asked order, out-of-range pages as failures in their place; keepPages false keeps none', async () => {
