@@ -489,13 +489,13 @@ class PooledPipeline implements PooledOcrPipeline {
     for (let depth = 1; depth <= perThread; depth++) {
       for (const slot of this.#slots) {
         if (!slot?.ready || slot.assigned.length >= depth) continue;
-        if (!this.#sendOne(slot)) return;
+        if (!this.#sendOne(slot, perThread)) return;
       }
     }
   }
 
   /** Sends `slot` the next image or page, if any may go now; false when none may. */
-  #sendOne(slot: Slot): boolean {
+  #sendOne(slot: Slot, perThread: number): boolean {
     const img = this.#images.shift();
     if (img) {
       const seq = ++this.#seq;
@@ -505,7 +505,6 @@ class PooledPipeline implements PooledOcrPipeline {
       return true;
     }
     // Results wait for earlier pages to be handed over in order: bound how far ahead the threads run.
-    const perThread = PAGES_PER_THREAD * (this.#data.options.recBatchPages ?? 1);
     const window = Math.max(8, 2 * perThread * this.#slots.length);
     const job = this.#jobs.find((j) => j.pending.length && j.pending[0]! < j.nextEmit + window);
     if (!job) return false;
