@@ -135,6 +135,38 @@ function warpFootprint(src: RgbImage, m: Float64Array, warpW: number, warpH: num
   };
 }
 
+/** warpPerspectiveCubic's output size and inverse map, as its pixel loops walk them (one output row at a time). */
+interface WarpAxes {
+  outW: number;
+  outH: number;
+  warpW: number;
+  transposeCcw: boolean;
+  /** Coefficients of the coordinate that moves along an output row (x, or y when transposed). */
+  vx: number;
+  vy: number;
+  vw: number;
+  /** Coefficients of the coordinate fixed for the row. */
+  fx: number;
+  fy: number;
+  fw: number;
+  m2: number;
+  m5: number;
+  m8: number;
+}
+
+function warpAxes(inverse: Float64Array, warpW: number, warpH: number, transposeCcw: boolean): WarpAxes {
+  const m0 = inverse[0]!, m1 = inverse[1]!, m3 = inverse[3]!, m4 = inverse[4]!, m6 = inverse[6]!, m7 = inverse[7]!;
+  return {
+    outW: transposeCcw ? warpH : warpW,
+    outH: transposeCcw ? warpW : warpH,
+    warpW,
+    transposeCcw,
+    vx: transposeCcw ? m1 : m0, vy: transposeCcw ? m4 : m3, vw: transposeCcw ? m7 : m6,
+    fx: transposeCcw ? m0 : m1, fy: transposeCcw ? m3 : m4, fw: transposeCcw ? m6 : m7,
+    m2: inverse[2]!, m5: inverse[5]!, m8: inverse[8]!,
+  };
+}
+
 /**
  * Bicubic perspective warp with border replication. `inverse` maps output (x, y) to source coordinates.
  * With `transposeCcw`, the output is the warp of size `warpW` × `warpH` already turned 90° CCW (np.rot90):
@@ -142,8 +174,8 @@ function warpFootprint(src: RgbImage, m: Float64Array, warpW: number, warpH: num
  * A gray source region (scans) is resampled in one channel and copied to the other two: the same bytes.
  */
 export function warpPerspectiveCubic(src: RgbImage, inverse: Float64Array, warpW: number, warpH: number, transposeCcw = false): RgbImage {
-  const outW = transposeCcw ? warpH : warpW;
-  const outH = transposeCcw ? warpW : warpH;
+  const axes = warpAxes(inverse, warpW, warpH, transposeCcw);
+  const { outW, outH } = axes;
   const out = new Uint8Array(outW * outH * 3);
   if (outW <= 0 || outH <= 0) return { width: outW, height: outH, data: out };
   // The gray check reads the footprint's bounding box; on a steep line that box is much larger than the
@@ -151,11 +183,11 @@ export function warpPerspectiveCubic(src: RgbImage, inverse: Float64Array, warpW
   const fp = warpFootprint(src, inverse, warpW, warpH);
   const plane = fp !== undefined && (fp.x1 - fp.x0) * (fp.y1 - fp.y0) <= 4 * outW * outH + 64 ? grayFootprint(src, fp) : undefined;
   if (plane === undefined) {
-    warpRgbInto(src, inverse, warpW, warpH, transposeCcw, out);
+    warpRgbInto(src, axes, out);
     return { width: outW, height: outH, data: out };
   }
   const spans = new PaperSpanBuilder(outH);
-  warpGrayInto(src, inverse, warpW, warpH, transposeCcw, out, plane, spans);
+  warpGrayInto(src, axes, out, plane, spans);
   markGray(out);
   setPaperSpans(out, spans.finish());
   return { width: outW, height: outH, data: out };
@@ -277,25 +309,10 @@ let rowY = new Int32Array(0);
  * same result). A row's positions are computed first, in a loop of their own, and shared by the paper test and
  * the taps. Records the crop's paper: every run of white output (see image/gray.ts).
  */
-function warpGrayInto(
-  src: RgbImage,
-  inverse: Float64Array,
-  warpW: number,
-  warpH: number,
-  transposeCcw: boolean,
-  out: Uint8Array,
-  plane: GrayPlane,
-  spans: PaperSpanBuilder,
-): void {
+function warpGrayInto(src: RgbImage, axes: WarpAxes, out: Uint8Array, plane: GrayPlane, spans: PaperSpanBuilder): void {
   const tab = (cubicTable ??= buildCubicTable());
-  const outW = transposeCcw ? warpH : warpW;
-  const outH = transposeCcw ? warpW : warpH;
+  const { outW, outH, warpW, transposeCcw, vx, vy, vw, fx, fy, fw, m2, m5, m8 } = axes;
   const sw = src.width, sh = src.height, s = src.data;
-  const m0 = inverse[0]!, m1 = inverse[1]!, m2 = inverse[2]!, m3 = inverse[3]!, m4 = inverse[4]!, m5 = inverse[5]!;
-  const m6 = inverse[6]!, m7 = inverse[7]!, m8 = inverse[8]!;
-  // Coefficients of the coordinate that moves along an output row (x, or y when transposed) and of the fixed one.
-  const vx = transposeCcw ? m1 : m0, vy = transposeCcw ? m4 : m3, vw = transposeCcw ? m7 : m6;
-  const fx = transposeCcw ? m0 : m1, fy = transposeCcw ? m3 : m4, fw = transposeCcw ? m6 : m7;
   const round = 1 << (REMAP_COEF_BITS - 1);
   const rowBytes = sw * 3;
   const g = plane.data, ps = plane.stride, px0 = plane.x0, py0 = plane.y0, pw = plane.width, ph = plane.height;
@@ -404,15 +421,10 @@ function warpGrayInto(
 /**
  * The warp's pixel loop for a colour source (see warpPerspectiveCubic and warpGrayInto): all three channels.
  */
-function warpRgbInto(src: RgbImage, inverse: Float64Array, warpW: number, warpH: number, transposeCcw: boolean, out: Uint8Array): void {
+function warpRgbInto(src: RgbImage, axes: WarpAxes, out: Uint8Array): void {
   const tab = (cubicTable ??= buildCubicTable());
-  const outW = transposeCcw ? warpH : warpW;
-  const outH = transposeCcw ? warpW : warpH;
+  const { outW, outH, warpW, transposeCcw, vx, vy, vw, fx, fy, fw, m2, m5, m8 } = axes;
   const sw = src.width, sh = src.height, s = src.data;
-  const m0 = inverse[0]!, m1 = inverse[1]!, m2 = inverse[2]!, m3 = inverse[3]!, m4 = inverse[4]!, m5 = inverse[5]!;
-  const m6 = inverse[6]!, m7 = inverse[7]!, m8 = inverse[8]!;
-  const vx = transposeCcw ? m1 : m0, vy = transposeCcw ? m4 : m3, vw = transposeCcw ? m7 : m6;
-  const fx = transposeCcw ? m0 : m1, fy = transposeCcw ? m3 : m4, fw = transposeCcw ? m6 : m7;
   const round = 1 << (REMAP_COEF_BITS - 1);
   const rowBytes = sw * 3;
   const xo = new Int32Array(4);
