@@ -20,8 +20,11 @@ export function isMarkedGray(image: RgbImage): boolean {
   return grayBuffers.has(image.data);
 }
 
-/** Word reads below assume little-endian byte order (x86, ARM); elsewhere pixels are compared byte by byte. */
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+/**
+ * Word reads of packed pixels (here and in the PDF readers) assume little-endian byte order (x86, ARM); elsewhere
+ * they go byte by byte.
+ */
+export const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * Packed RGB bytes `s` read as aligned 32-bit words: `words[k]` holds s[lead + 4k … lead + 4k + 3]. No words

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { PDFDocumentProxy, PDFPageProxy, RenderParameters } from 'pdfjs-dist/types/src/display/api.js';
 import { OcrError, isOcrError } from '../errors.js';
+import { LITTLE_ENDIAN } from '../image/gray.js';
 import type { RgbImage } from '../types.js';
 import { PdfObjectReader, PdfUnsupported } from './pdf-objects.js';
 import { analyseScanPage, renderScanImage } from './pdf-scan-image.js';
@@ -343,9 +344,6 @@ async function scanImageFastPath(page: PDFPageProxy, geometry: PageGeometry, sca
     return e instanceof PdfUnsupported ? e.message : `fast path failed (${(e as Error)?.message ?? e})`;
   }
 }
-
-/** Word reads below assume little-endian byte order (x86, ARM); elsewhere pixels are copied byte by byte. */
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * Canvas RGBA (opaque: the page is painted on white) → packed RGB, what sharp's removeAlpha gives byte for

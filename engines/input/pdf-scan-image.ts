@@ -12,6 +12,7 @@
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { LITTLE_ENDIAN } from '../image/gray.js';
 import type { RgbImage } from '../types.js';
 import {
   PdfDict,
@@ -605,7 +606,6 @@ function placeOneToOne(src: DecodedPixels, left: number, top: number, widthPx: n
   return { width: widthPx, height: heightPx, data: out };
 }
 
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /**
  * Whether pdf.js smooths the image when drawing it: always when shrinking (bilinear, after halving steps),
