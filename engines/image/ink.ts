@@ -64,6 +64,7 @@ export interface InkCounts {
  * checks), which then share one histogram and one count.
  */
 interface GrayInk {
+  spans: PaperSpans;
   isInk: Uint8Array;
   counts?: InkCounts;
 }
@@ -110,7 +111,7 @@ function grayInkOf(image: RgbImage): GrayInk | undefined {
   if (spans === undefined) return undefined;
   let g = grayInk.get(image.data);
   if (g === undefined) {
-    g = { isInk: inkLut(grayHistogram(image, spans), image.width * image.height) };
+    g = { spans, isInk: inkLut(grayHistogram(image, spans), image.width * image.height) };
     grayInk.set(image.data, g);
   }
   return g;
@@ -136,10 +137,9 @@ export function inkCounts(image: RgbImage): InkCounts {
   const g = grayInkOf(image);
   if (g !== undefined) {
     if (g.counts !== undefined) return g.counts;
-    const spans = paperSpans(image)!;
+    const { spans, isInk } = g;
     const column = new Uint32Array(width);
     const row = new Uint32Array(height);
-    const isInk = g.isInk;
     for (let y = 0; y < height; y++) {
       let x = 0, inRow = 0;
       const kEnd = spans.rowStart[y + 1]!;
