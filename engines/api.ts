@@ -110,11 +110,17 @@ export interface OcrPipelineOptions {
    */
   concurrency?: number;
   /**
-   * Page threads that are idle right after loading OCR one built-in page (engines/parallel/warm-page.ts), so the
-   * first document does not pay V8's warm-up of every stage (a thread's first page cost twice its steady time on
-   * an H100 host). Real work cancels it. Default: on where det runs on a GPU EP; off on the CPU EP.
+   * Page threads that are idle right after loading OCR a built-in PDF (engines/parallel/warm-page.ts), and once all
+   * have started the pool reads it through recognizeFile too, so the first document does not pay V8's warm-up of
+   * every stage (on an H100 host, 12 threads read their first document 8–17% slower without it). Real work
+   * cancels either. Default: on where det runs on a GPU EP; off on the CPU EP.
    */
   warmThreads?: boolean;
+  /**
+   * Pages of the built-in document each page thread OCRs on its own to warm up (default WARM_DOCUMENT_PAGES, 4);
+   * the pool's pass reads min(2, warmPages) per thread. 0: no warm-up.
+   */
+  warmPages?: number;
   /** recognizeFile renders the next page while this one is OCRed (default true). */
   prefetch?: boolean;
 }

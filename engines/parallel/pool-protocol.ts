@@ -22,10 +22,11 @@ export type ToWorker =
   /** Drop this document's queued pages (answered as CANCELLED) and abort the one running. */
   | { type: 'cancel'; docId: number }
   /**
-   * The thread is idle after loading: OCR the built-in warm page (warm-page.ts) unless work is already queued.
-   * A page or image arriving meanwhile cancels it between stages.
+   * The thread is idle after loading: OCR `pages` pages of the built-in warm document (warm-page.ts; its bytes,
+   * made once by the pool) unless work is already queued. A page or image arriving meanwhile cancels it between
+   * stages.
    */
-  | { type: 'warm' }
+  | { type: 'warm'; document: Uint8Array; pages: number }
   | { type: 'dispose' };
 
 export type FromWorker =
@@ -35,6 +36,6 @@ export type FromWorker =
   | { type: 'started'; seqs: number[] }
   | { type: 'done'; seq: number; page: Page }
   | { type: 'failed'; seq: number; error: SerializedOcrError }
-  /** Answer to 'warm': how long it took, or why it stopped (skipped, cancelled by real work, failed). */
-  | { type: 'warmed'; ms: number; outcome: 'done' | 'skipped' | 'cancelled' | 'failed'; error?: string }
+  /** Answer to 'warm': how long it took and the pages OCRed, or why it stopped (skipped, cancelled by real work, failed). */
+  | { type: 'warmed'; ms: number; pages: number; outcome: 'done' | 'skipped' | 'cancelled' | 'failed'; error?: string }
   | { type: 'progress'; docId: number; pageIndex: number; pageCount: number; stage: Stage | 'layout' };

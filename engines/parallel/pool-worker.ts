@@ -11,7 +11,7 @@ import { loadPdfjs } from '../input/pdf-reader.js';
 import type { DocumentReader } from '../input/types.js';
 import { createPagePipeline, recBatchPagesOf, type LoadedPage, type PagePipeline } from '../pipeline.js';
 import type { FromWorker, PoolWorkerData, ToWorker } from './pool-protocol.js';
-import { buildWarmPage } from './warm-page.js';
+import { WARM_DOCUMENT_DPI } from './warm-page.js';
 
 const port = parentPort!;
 const data = workerData as PoolWorkerData;
@@ -28,12 +28,12 @@ interface Doc {
 type Job =
   | { kind: 'page'; seq: number; docId: number; pageIndex: number; exitForTest?: boolean; loading?: Promise<{ loaded: LoadedPage } | { error: unknown }> }
   | { kind: 'image'; seq: number; msg: Extract<ToWorker, { type: 'image' }> }
-  | { kind: 'warm' };
+  | { kind: 'warm'; msg: Extract<ToWorker, { type: 'warm' }> };
 
 const docs = new Map<number, Doc>();
 const queue: Job[] = [];
 let running = false;
-/** Set while the warm page runs: real work arriving aborts it (checked between stages). */
+/** Set while the warm-up runs: real work arriving aborts it (checked between stages). */
 let warming: AbortController | null = null;
 
 let pipeline: PagePipeline;
@@ -102,7 +102,7 @@ async function pump(): Promise<void> {
   try {
     for (let job = queue.shift(); job; job = queue.shift()) {
       if (job.kind === 'warm') {
-        post(await warm());
+        post(await warm(job.msg));
         continue;
       }
       if (job.kind === 'image') {
@@ -125,26 +125,47 @@ async function pump(): Promise<void> {
   }
 }
 
-/** OCRs the built-in warm page once, unless real work cancels it. */
-async function warm(): Promise<FromWorker> {
+/**
+ * OCRs the first `pages` pages of the warm document (cycling if it has fewer) as a document's pages go, the next
+ * one rendering while this one is OCRed, unless real work cancels it.
+ */
+async function warm({ document, pages }: Extract<ToWorker, { type: 'warm' }>): Promise<FromWorker> {
   const t0 = performance.now();
   const ctrl = new AbortController();
   warming = ctrl;
+  let done = 0;
+  let reader: DocumentReader | undefined;
+  // Never rejects, so a prefetched page that fails while another is OCRed is not an unhandled rejection.
+  let next: Promise<{ loaded: LoadedPage } | { error: unknown }> | undefined;
+  const answer = (outcome: 'done' | 'cancelled' | 'failed', error?: string): FromWorker => ({ type: 'warmed', ms: performance.now() - t0, pages: done, outcome, ...(error ? { error } : {}) });
   try {
-    const page = await buildWarmPage();
-    await pipeline.recognizeImage(page, { signal: ctrl.signal });
-    return { type: 'warmed', ms: performance.now() - t0, outcome: 'done' };
+    const doc = await openDocument({ name: 'warm-up.pdf', bytes: document });
+    reader = doc;
+    // 'ocr': the born-digital page is drawn by pdf.js and OCRed, as a scan that pdf.js must draw would be.
+    const opts: RecognizeOptions = { dpi: WARM_DOCUMENT_DPI, pdfMode: 'ocr', signal: ctrl.signal };
+    const load = (k: number) => pipeline.loadPage(doc, k % doc.pageCount, opts).then((loaded) => ({ loaded }), (error: unknown) => ({ error }));
+    next = load(0);
+    for (let k = 0; k < pages; k++) {
+      const current = await next!;
+      next = k + 1 < pages && !ctrl.signal.aborted ? load(k + 1) : undefined;
+      if ('error' in current) throw current.error;
+      await pipeline.recognizeLoaded(current.loaded, k, opts);
+      done++;
+    }
+    return answer('done');
   } catch (e) {
+    if (ctrl.signal.aborted) return answer('cancelled');
     const err = toOcrError(e);
-    const cancelled = ctrl.signal.aborted;
-    return { type: 'warmed', ms: performance.now() - t0, outcome: cancelled ? 'cancelled' : 'failed', ...(cancelled ? {} : { error: `${err.code}: ${err.message}` }) };
+    return answer('failed', `${err.code}: ${err.message}`);
   } finally {
     warming = null;
+    await next; // a prefetched render finishes before the document closes
+    await reader?.close().catch(() => undefined);
   }
 }
 
 port.on('message', (m: ToWorker) => {
-  // Real work goes first: a warm page in progress stops at its next stage.
+  // Real work goes first: a warm-up in progress stops at its next stage.
   if (m.type === 'page' || m.type === 'image') warming?.abort();
   switch (m.type) {
     case 'open': {
@@ -185,9 +206,9 @@ port.on('message', (m: ToWorker) => {
       docs.get(m.docId)?.ctrl.abort();
       return;
     case 'warm':
-      if (running || queue.length) post({ type: 'warmed', ms: 0, outcome: 'skipped' });
+      if (running || queue.length) post({ type: 'warmed', ms: 0, pages: 0, outcome: 'skipped' });
       else {
-        queue.push({ kind: 'warm' });
+        queue.push({ kind: 'warm', msg: m });
         void pump();
       }
       return;

@@ -69,6 +69,8 @@ export interface ChildConfig {
   threadStarts?: number;
   /** OcrPipelineOptions.warmThreads (bench --warm-threads); unset: the default. */
   warmThreads?: boolean;
+  /** OcrPipelineOptions.warmPages (bench --warm-pages); unset: the default. */
+  warmPages?: number;
 }
 
 const cfg = JSON.parse(process.argv[2]!) as ChildConfig;
@@ -80,6 +82,7 @@ result.poolLog = poolLog;
 const poolExtras = {
   ...(cfg.threadStarts === undefined ? {} : { threadStartsForTest: cfg.threadStarts }),
   ...(cfg.warmThreads === undefined ? {} : { warmThreads: cfg.warmThreads }),
+  ...(cfg.warmPages === undefined ? {} : { warmPages: cfg.warmPages }),
   log: (m: string) => poolLog.push(`${(performance.now() / 1000).toFixed(1)} s: ${m}`),
 } as Partial<OcrPipelineOptions>;
 const pipelineExtras = {

@@ -4,15 +4,16 @@
  *   npm run bench -- [--quick] [--eps cpu,cuda,webgpu] [--precisions fp32,fp16] [--pages N]
  *                    [--pdf-pages N] [--batch-sizes 1,6,12,24,48] [--sweep-lines N] [--sweep-repeats N]
  *                    [--concurrency N] [--throughput-pages N] [--pool-only] [--no-fold] [--rec-rows N] [--rec-pack on|off] [--thread-starts N]
- *                    [--warm-threads on|off] [--cuda-wait block|spin] [--rec-pages N]
+ *                    [--warm-threads on|off] [--warm-pages N] [--cuda-wait block|spin] [--rec-pages N]
  *                    [--uv-threads N] [--out FILE] [--md FILE]
  *
  * --rec-rows N: OcrPipelineOptions.recBatchRows (rows per recognition run on GPU EPs) for every pipeline.
  * --rec-pack on|off: OcrPipelineOptions.recPack (several lines per recognition row; default on GPU EPs) for every pipeline.
  * --thread-starts N: page threads after the first that start at once (page-pool threadStartsForTest; default 1, one
  * after another). An experiment: 8 and 14 at once aborted the process on the H100 in onnxruntime-node 1.29.0.
- * --warm-threads on|off: OcrPipelineOptions.warmThreads (idle page threads OCR a built-in page after loading; default on
+ * --warm-threads on|off: OcrPipelineOptions.warmThreads (idle page threads OCR a built-in PDF after loading; default on
  * GPU EPs). The pool run waits for it before its timed pages, as a pool created before documents arrive (the app) does.
+ * --warm-pages N: OcrPipelineOptions.warmPages (pages of that PDF each thread OCRs; default 4).
  * --rec-pages N: OcrPipelineOptions.recBatchPages (the lines of N consecutive pages share one recognition pass).
  * --cuda-wait block|spin: OcrPipelineOptions.cudaWait (how threads wait for the GPU; engines/runtime/cuda-wait.ts).
  * --uv-threads N: UV_THREADPOOL_SIZE for the children (libuv's pool runs sharp's decodes and zlib for
@@ -86,11 +87,13 @@ function choiceFlag<T extends string>(name: string, words: readonly [T, T]): T |
 const recPackFlag = choiceFlag('rec-pack', ['on', 'off']);
 const threadStartsFlag = flag('thread-starts');
 const warmThreadsFlag = choiceFlag('warm-threads', ['on', 'off']);
+const warmPagesFlag = flag('warm-pages');
 const cudaWaitFlag = choiceFlag('cuda-wait', ['block', 'spin']);
 const recPagesFlag = flag('rec-pages');
 const childOptions = {
   ...(threadStartsFlag === undefined ? {} : { threadStarts: Number(threadStartsFlag) }),
   ...(warmThreadsFlag === undefined ? {} : { warmThreads: warmThreadsFlag === 'on' }),
+  ...(warmPagesFlag === undefined ? {} : { warmPages: Number(warmPagesFlag) }),
   ...(cudaWaitFlag === undefined ? {} : { cudaWait: cudaWaitFlag }),
   ...(recPagesFlag === undefined ? {} : { recBatchPages: Number(recPagesFlag) }),
   ...(recRowsFlag === undefined ? {} : { recBatchRows: Number(recRowsFlag) }),

@@ -20,6 +20,7 @@ import {
   type PooledOcrPipeline,
 } from '../../../../engines/parallel/page-pool.js';
 import { createOcrPipeline } from '../../../../engines/pipeline.js';
+import { warmDocumentBytes } from '../../../../engines/parallel/warm-page.js';
 import { MODEL_FILES, resolveModelPaths } from '../../../../engines/runtime/models.js';
 import type { Page, PageFailure } from '../../../../engines/types.js';
 import { validate } from '../../../unit/engines/export/json-schema-subset.js';
@@ -208,43 +209,66 @@ test('threadStartsForTest: the threads after the first start several at once, al
   }
 });
 
-describe('warm page: idle threads OCR a built-in page after loading, real work first', () => {
-  test('idle after loading: every thread warms up once, before whenAllStarted resolves, and reads as before', async () => {
+// The CPU EP takes seconds per page on a 2-core machine, so these warm up on 1 or 2 pages (GPU default: 4 per
+// thread, then 2 per thread through the pool).
+describe('warm-up: idle threads OCR a built-in PDF after loading, then the pool reads it once; real work first', () => {
+  test('idle after loading: every thread warms up once, then the pool, all before whenAllStarted resolves; pages read as before', async () => {
     const log: string[] = [];
-    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 2, warmThreads: true, log: (m) => log.push(m) });
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 2, warmThreads: true, warmPages: 1, log: (m) => log.push(m) });
     try {
       await pool.whenAllStarted();
-      assert.deepEqual(log.map((m) => m.replace(/\d+ ms/, 'N ms')).sort(), [
-        'OCR thread 1 warmed up on the built-in page in N ms.',
-        'OCR thread 2 warmed up on the built-in page in N ms.',
+      const logged = log.map((m) => m.replace(/\d+ ms/, 'N ms'));
+      assert.deepEqual(logged.slice(0, 2).sort(), [
+        'OCR thread 1 warmed up on the built-in document (1 page) in N ms.',
+        'OCR thread 2 warmed up on the built-in document (1 page) in N ms.',
       ]);
+      assert.deepEqual(logged.slice(2), ['The pool warmed up on 2 pages of the built-in document in N ms.']);
       const doc = await pool.recognizeFile(pdf, { dpi: DPI });
       assert.deepEqual(doc.pages.map((p) => p.text), texts);
-      assert.equal(log.length, 2, 'a thread warms up once');
+      assert.equal(log.length, 3, 'each warms up once');
     } finally {
       await pool.dispose();
     }
   });
 
-  test('pages arriving while a thread warms up cancel its warm page; the pages read as before', async () => {
+  test('pages arriving while a thread warms up cancel its warm-up; the pages read as before', async () => {
     const log: string[] = [];
-    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, log: (m) => log.push(m) });
+    await warmDocumentBytes(); // made once per process: ready before the thread is, so its warm-up starts at once
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, warmPages: 2, log: (m) => log.push(m) });
     try {
-      // The warm page starts 100 ms after loading and takes seconds on the CPU EP: it is running now.
+      // The warm-up starts 100 ms after loading and takes seconds a page on the CPU EP: it is running now.
       await new Promise((r) => setTimeout(r, 1000));
       assert.deepEqual(log, []);
       const doc = await pool.recognizeFile(pdf, { dpi: DPI, pages: [1] });
       assert.deepEqual(doc.pages.map((p) => p.text), [texts[1]]);
       assert.equal(log.length, 1, log.join('\n'));
-      assert.match(log[0]!, /^OCR thread 1 stopped warming up after \d+ ms: pages arrived\.$/);
+      assert.match(log[0]!, /^OCR thread 1 stopped warming up after \d+ ms \((0 pages|1 page)\): pages arrived\.$/);
     } finally {
       await pool.dispose();
     }
   });
 
-  test('a document asked for as soon as the pool exists (the CLI) is not held up: no warm page', async () => {
+  test("a document arriving during the pool's own warm-up pass stops it; the pages read as before", async () => {
     const log: string[] = [];
-    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, log: (m) => log.push(m) });
+    await warmDocumentBytes();
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, warmPages: 1, log: (m) => log.push(m) });
+    try {
+      // The thread's own warm-up page first (seconds on the CPU EP); the pool's pass starts right after it.
+      while (log.length === 0) await new Promise((r) => setTimeout(r, 50));
+      assert.match(log[0]!, /^OCR thread 1 warmed up on the built-in document \(1 page\) in \d+ ms\.$/);
+      await new Promise((r) => setTimeout(r, 300));
+      const doc = await pool.recognizeFile(pdf, { dpi: DPI, pages: [0] });
+      assert.deepEqual(doc.pages.map((p) => p.text), [texts[0]]);
+      await pool.whenAllStarted();
+      assert.deepEqual(log.slice(1).map((m) => m.replace(/\d+ ms/, 'N ms')), ['The pool stopped warming up after N ms: work arrived.']);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  test('a document asked for as soon as the pool exists (the CLI) is not held up: no warm-up', async () => {
+    const log: string[] = [];
+    const pool = await createPooledPipeline({ ep: 'cpu', concurrency: 1, warmThreads: true, warmPages: 1, log: (m) => log.push(m) });
     try {
       const doc = await pool.recognizeFile(pdf, { dpi: DPI, pages: [2] });
       await pool.whenAllStarted();
