@@ -112,8 +112,8 @@ export interface OcrPipelineOptions {
   /**
    * Page threads that are idle right after loading OCR a built-in PDF (engines/parallel/warm-page.ts), and once all
    * have started the pool reads it through recognizeFile too, so the first document does not pay V8's warm-up of
-   * every stage (on an H100 host, 12 threads read their first document 8–17% slower without it). Real work
-   * cancels either. Default: on where det runs on a GPU EP; off on the CPU EP.
+   * every stage (without it, on H100 hosts, 12 threads read their first document 5–16% slower than a second
+   * one). Real work cancels either. Default: on where det runs on a GPU EP; off on the CPU EP.
    */
   warmThreads?: boolean;
   /**

@@ -317,9 +317,9 @@ class PooledPipeline implements PooledOcrPipeline {
    * Once every thread is up and has warmed up on its own, the pool reads WARM_PASS_PAGES_PER_THREAD pages per
    * thread of the warm document through recognizeFile, as a user's document goes: opened here, pages sent out
    * and handed back in order. Each thread's own warm-up leaves that path cold (this thread's pdf.js open, the
-   * threads' document handling); on an H100 host (12 threads, the benchmark's 240-page PDF) the first timed
-   * document then read 24.65 pages/s, its first 12 pages done after 1.31 s, against 26.06 and 0.80 s after
-   * this pass (26.64 and 0.66 s for the same PDF read a second time). Real work stops it (#stopPoolWarm).
+   * threads' document handling). On an H100 host (12 threads, the benchmark's 240-page PDF) the first timed
+   * document read 24.65 pages/s without this pass (its first 12 pages done after 1.31 s) and 26.06 with it
+   * (0.80 s); the same PDF read a second time, 26.64 (0.66 s). Real work stops it (#stopPoolWarm).
    */
   async #warmThroughPool(): Promise<void> {
     await Promise.all(this.#slots.map((s) => s?.warmed));
