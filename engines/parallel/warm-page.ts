@@ -24,6 +24,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
+import { lumaHistogram } from '../image/ink.js';
 import type { RgbImage } from '../types.js';
 import { VALIDATION_LINES, loadValidationImages } from '../runtime/validation-inputs.js';
 
@@ -94,13 +95,6 @@ export async function buildWarmPage(variant = 0): Promise<RgbImage> {
   return { width: WARM_PAGE_WIDTH_PX, height: WARM_PAGE_HEIGHT_PX, data: page };
 }
 
-/** One channel of a gray RGB image. */
-function grayPlane(image: RgbImage): Uint8Array {
-  const out = new Uint8Array(image.width * image.height);
-  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = image.data[j]!;
-  return out;
-}
-
 const deflate = promisify(zlib.deflate);
 
 /** Body text of the born-digital page: the validation lines that the standard fonts' WinAnsi encoding can show. */
@@ -133,7 +127,7 @@ export async function buildWarmDocument(): Promise<Uint8Array> {
       }
       continue;
     }
-    const gray = grayPlane(await buildWarmPage(i));
+    const gray = lumaHistogram(await buildWarmPage(i)).gray; // the page's one channel (its pixels are gray)
     if (kind === 'scan-jpeg') {
       const jpeg = await sharp(gray, { raw: { width: WARM_PAGE_WIDTH_PX, height: WARM_PAGE_HEIGHT_PX, channels: 1 } }).jpeg({ quality: WARM_JPEG_QUALITY }).toBuffer();
       page.drawImage(await doc.embedJpg(jpeg), { x: 0, y: 0, width: widthPt, height: heightPt });
