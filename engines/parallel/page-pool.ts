@@ -308,9 +308,14 @@ class PooledPipeline implements PooledOcrPipeline {
     return (this.#warmThreads ?? info.providers.find((p) => p.stage === 'det')?.provider !== 'cpu') && this.#warmPages > 0;
   }
 
+  /** A document is being opened, or an image or page waits to be sent. */
+  #workWaiting(): boolean {
+    return this.#opening > 0 || this.#images.length > 0 || this.#jobs.some((j) => j.pending.length > 0);
+  }
+
   /** No document or image is being read or waiting. */
   #idle(): boolean {
-    return !this.#disposed && this.#opening === 0 && !this.#images.length && !this.#jobs.length;
+    return !this.#disposed && !this.#workWaiting() && !this.#jobs.length;
   }
 
   /**
@@ -358,7 +363,7 @@ class PooledPipeline implements PooledOcrPipeline {
   #maybeWarm(slot: Slot, info: EngineInfo): void {
     if (!this.#warmWanted(info)) return;
     slot.warmed = new Promise((res) => (slot.settleWarm = res));
-    const idle = () => !this.#disposed && slot.ready && !slot.assigned.length && this.#opening === 0 && !this.#images.length && !this.#jobs.some((j) => j.pending.length > 0);
+    const idle = () => !this.#disposed && slot.ready && !slot.assigned.length && !this.#workWaiting();
     setTimeout(() => {
       if (!idle()) return slot.settleWarm?.();
       // Made once per process, here rather than in every thread; its pages are still being made when the first
